@@ -1,0 +1,124 @@
+/**
+ * The `Kernels` interface: the hot loops of Offset, implemented twice with identical signatures —
+ * `wasm` (AssemblyScript → WebAssembly, scalar or SIMD build) and `js` (the pure-TypeScript twin, which is also
+ * the fallback and the test oracle).
+ *
+ * Conventions shared by every kernel (they mirror the raw WebAssembly ABI in `assembly/index.ts`):
+ * - Inputs and outputs are struct-of-arrays columns (`Float64Array`, `Int32Array`). A kernel never allocates
+ *   its outputs: the caller passes them (gl-matrix style `out` arguments) and they are returned filled.
+ * - Matrices are row-major `Float64Array`s.
+ * - Domain errors become NaN per element, never an exception: input validation is the engine's job, at the edge.
+ * - P&L sign: positive = gain. Tail measures return losses as positive numbers.
+ */
+
+/** xoshiro256** state: 4 × u64 as 8 little-endian u32 words (s0.lo, s0.hi, s1.lo, …), the wasm memory layout. */
+export type RngState = Uint32Array;
+
+/** Columns of a Black-76 batch (one entry per option). */
+export interface Black76Inputs {
+  /** forward price of the underlying for the option's expiry */
+  forward: Float64Array;
+  strike: Float64Array;
+  /** years, ACT/365 */
+  timeToExpiry: Float64Array;
+  /** annualised, decimal (0.65 = 65%) */
+  vol: Float64Array;
+  /** continuously compounded discount rate */
+  rate: Float64Array;
+  /** 1 = call, 0 = put */
+  isCall: Int32Array;
+}
+
+/** Columns of a generalised Black–Scholes–Merton batch (spot with a continuous carry/dividend yield q). */
+export interface BsmInputs {
+  spot: Float64Array;
+  strike: Float64Array;
+  timeToExpiry: Float64Array;
+  vol: Float64Array;
+  rate: Float64Array;
+  dividendYield: Float64Array;
+  isCall: Int32Array;
+}
+
+/**
+ * Price and Greeks, one column each. Units: delta per unit of underlying (of the forward for Black-76, of spot for
+ * BSM), gamma per unit², vega per 1.00 vol, theta per year of calendar time (dV/dt = −dV/dT), rho per 1.00 rate.
+ * Black-76 rho holds the forward fixed (ρ = −T·V); BSM rho holds q fixed (ρ = ±K·T·e^{−rT}·N(±d2)).
+ * With `inverse` (coin-settled) the columns are the value in coin V/F and its derivatives (delta is d(V/F)/dF).
+ */
+export interface GreeksOutputs {
+  price: Float64Array;
+  delta: Float64Array;
+  gamma: Float64Array;
+  vega: Float64Array;
+  theta: Float64Array;
+  rho: Float64Array;
+}
+
+/** Tail risk of a P&L vector at one confidence level. */
+export interface TailResult {
+  /** Value at Risk as a positive loss: the smallest l with P(loss ≤ l) ≥ confidence (weighted). */
+  var: number;
+  /** Expected Shortfall (Acerbi–Tasche): mean loss in the worst (1 − confidence) of the probability mass. */
+  es: number;
+}
+
+export interface Kernels {
+  readonly backend: "js" | "wasm";
+  /** true when the SIMD build of the wasm core runs */
+  readonly simd: boolean;
+
+  // ---- random numbers ----------------------------------------------------------------------------------------
+  /** Seeds xoshiro256** from a 64-bit seed through splitmix64 (the generator authors' recommended seeding). */
+  rngSeed(state: RngState, seed: bigint): void;
+  /** Advances the state by 2^128 draws: 2^128 non-overlapping streams for parallel work. */
+  rngJump(state: RngState): void;
+  /** Advances the state by 2^192 draws. */
+  rngLongJump(state: RngState): void;
+  /** Raw 64-bit outputs as little-endian u32 pairs: out.length = 2·count. */
+  rngRaw(state: RngState, out: Uint32Array): Uint32Array;
+  /** Uniforms in [0, 1) from the top 53 bits. */
+  rngUniform(state: RngState, out: Float64Array): Float64Array;
+  /** Standard normals by the 256-layer Ziggurat (Marsaglia & Tsang 2000). */
+  rngNormal(state: RngState, out: Float64Array): Float64Array;
+  /** Student-t with nu > 0 degrees of freedom (not standardised): Z / sqrt(W/nu), W ~ χ²(nu). */
+  rngStudentT(state: RngState, nu: number, out: Float64Array): Float64Array;
+  /**
+   * Multivariate-t row scales for a t copula with unit-variance margins: out[i] = sqrt((nu − 2) / W_i),
+   * W_i ~ χ²(nu), nu > 2. Multiplying a row of correlated normals by out[i] gives a standardised t vector.
+   */
+  rngMvtScale(state: RngState, nu: number, out: Float64Array): Float64Array;
+
+  // ---- linear algebra ----------------------------------------------------------------------------------------
+  /**
+   * Cholesky factor of the symmetric n×n matrix `a` into the lower-triangular `l` (upper part zeroed).
+   * Returns 0 on success, or k + 1 when the leading minor of order k + 1 is not positive definite.
+   */
+  cholesky(n: number, a: Float64Array, l: Float64Array): number;
+  /**
+   * Correlated shocks for m scenarios × n factors: out[i, r] = rowScale[i] · Σ_c l[r, c] · e[i, c]
+   * (row-major; rowScale null = 1). `out` must not alias `e`.
+   */
+  correlate(m: number, n: number, l: Float64Array, e: Float64Array, rowScale: Float64Array | null, out: Float64Array): Float64Array;
+  /**
+   * Fused pipeline: m·n normals (row-major), then for nu > 0 m t-copula row scales, from `state`; correlated by
+   * `l` into `out`. Same numbers as rngNormal + rngMvtScale + correlate; the wasm backend stays in its memory.
+   */
+  correlatedNormals(m: number, n: number, l: Float64Array, state: RngState, nu: number, out: Float64Array): Float64Array;
+
+  // ---- pricing -----------------------------------------------------------------------------------------------
+  /** Black-76 price and Greeks; `inverse` = coin-settled (values divided by the forward). */
+  black76(inputs: Black76Inputs, inverse: boolean, out: GreeksOutputs): GreeksOutputs;
+  /** Black-76 price only (the repricing hot path). */
+  black76Price(inputs: Black76Inputs, inverse: boolean, out: Float64Array): Float64Array;
+  /** Generalised Black–Scholes–Merton price and Greeks. */
+  bsm(inputs: BsmInputs, out: GreeksOutputs): GreeksOutputs;
+
+  // ---- tails -------------------------------------------------------------------------------------------------
+  /** VaR and ES of `pnl` (gains positive) at `confidence` in (0, 1), optionally weighted; O(n) by selection. */
+  varEs(pnl: Float64Array, weights: Float64Array | null, confidence: number): TailResult;
+  /** Indices of the k largest losses, worst first (ties: lower index first). Returns the filled prefix of `out`. */
+  worst(pnl: Float64Array, k: number, out: Int32Array): Int32Array;
+  /** Counts (or weights) of `x` in `out.length` equal bins over [lo, hi]; values outside clamp to the end bins. */
+  histogram(x: Float64Array, weights: Float64Array | null, lo: number, hi: number, out: Float64Array): Float64Array;
+}

@@ -1,0 +1,267 @@
+import type { Black76Inputs, BsmInputs, GreeksOutputs, Kernels, RngState, TailResult } from "../types.js";
+import { ZIGGURAT_TABLE } from "../js/ziggurat.js";
+import { Arena } from "./arena.js";
+
+/** The raw exports of `assembly/index.ts` (pointer tier): numbers are byte offsets into `memory`. */
+export interface WasmExports {
+  readonly memory: WebAssembly.Memory;
+  heapBase(): number;
+  zigTablePtr(): number;
+  rngSeed(state: number, seedLo: number, seedHi: number): void;
+  rngJump(state: number): void;
+  rngLongJump(state: number): void;
+  rngRaw(state: number, n: number, out: number): void;
+  rngUniform(state: number, n: number, out: number): void;
+  rngNormal(state: number, n: number, out: number): void;
+  rngStudentT(state: number, n: number, nu: number, out: number): void;
+  rngMvtScale(state: number, n: number, nu: number, out: number): void;
+  cholesky(n: number, a: number, l: number): number;
+  correlate(m: number, n: number, l: number, e: number, rowScale: number, out: number): void;
+  correlatedNormals(m: number, n: number, l: number, state: number, nu: number, scratch: number, scratchRow: number, out: number): void;
+  black76(
+    n: number, forward: number, strike: number, t: number, vol: number, rate: number, isCall: number, inverse: number,
+    price: number, delta: number, gamma: number, vega: number, theta: number, rho: number,
+  ): void;
+  black76Price(
+    n: number, forward: number, strike: number, t: number, vol: number, rate: number, isCall: number, inverse: number, price: number,
+  ): void;
+  bsm(
+    n: number, spot: number, strike: number, t: number, vol: number, rate: number, q: number, isCall: number,
+    price: number, delta: number, gamma: number, vega: number, theta: number, rho: number,
+  ): void;
+  varEs(n: number, pnl: number, weights: number, confidence: number, scratch: number, scratchW: number, out: number): void;
+  worst(n: number, pnl: number, k: number, heap: number, out: number): number;
+  histogram(n: number, x: number, weights: number, lo: number, hi: number, bins: number, out: number): void;
+}
+
+/**
+ * The `wasm` backend, array tier: copies typed arrays into the arena, calls the kernel, copies the results out and
+ * releases the arena. Pipelines that should not copy use `exports` and `arena` directly (pointer tier).
+ */
+export class WasmKernels implements Kernels {
+  readonly backend = "wasm" as const;
+  readonly arena: Arena;
+
+  constructor(
+    readonly exports: WasmExports,
+    readonly simd: boolean,
+  ) {
+    this.arena = new Arena(exports.memory, exports.heapBase());
+    this.arena.f64(exports.zigTablePtr(), ZIGGURAT_TABLE.length).set(ZIGGURAT_TABLE);
+  }
+
+  /** Runs `body` with the arena released afterwards, whatever happens. */
+  private scoped<T>(body: (a: Arena) => T): T {
+    const mark = this.arena.mark();
+    try {
+      return body(this.arena);
+    } finally {
+      this.arena.release(mark);
+    }
+  }
+
+  /** Runs an RNG kernel on a copy of `state` in wasm memory and copies the advanced state back. */
+  private withState<T>(state: RngState, body: (a: Arena, statePtr: number) => T): T {
+    return this.scoped((a) => {
+      const sp = a.putU32(state);
+      const result = body(a, sp);
+      state.set(a.u32(sp, 8));
+      return result;
+    });
+  }
+
+  private fill(state: RngState, out: Float64Array, call: (sp: number, n: number, op: number) => void): Float64Array {
+    return this.withState(state, (a, sp) => {
+      const op = a.allocF64(out.length);
+      call(sp, out.length, op);
+      out.set(a.f64(op, out.length));
+      return out;
+    });
+  }
+
+  rngSeed(state: RngState, seed: bigint): void {
+    const s = BigInt.asUintN(64, seed);
+    this.withState(state, (_a, sp) =>
+      this.exports.rngSeed(sp, Number(s & 0xffffffffn) | 0, Number(s >> 32n) | 0),
+    );
+  }
+
+  rngJump(state: RngState): void {
+    this.withState(state, (_a, sp) => this.exports.rngJump(sp));
+  }
+
+  rngLongJump(state: RngState): void {
+    this.withState(state, (_a, sp) => this.exports.rngLongJump(sp));
+  }
+
+  rngRaw(state: RngState, out: Uint32Array): Uint32Array {
+    return this.withState(state, (a, sp) => {
+      const count = out.length >>> 1;
+      const op = a.alloc(count * 8);
+      this.exports.rngRaw(sp, count, op);
+      out.set(a.u32(op, count * 2));
+      return out;
+    });
+  }
+
+  rngUniform(state: RngState, out: Float64Array): Float64Array {
+    return this.fill(state, out, (sp, n, op) => this.exports.rngUniform(sp, n, op));
+  }
+
+  rngNormal(state: RngState, out: Float64Array): Float64Array {
+    return this.fill(state, out, (sp, n, op) => this.exports.rngNormal(sp, n, op));
+  }
+
+  rngStudentT(state: RngState, nu: number, out: Float64Array): Float64Array {
+    return this.fill(state, out, (sp, n, op) => this.exports.rngStudentT(sp, n, nu, op));
+  }
+
+  rngMvtScale(state: RngState, nu: number, out: Float64Array): Float64Array {
+    return this.fill(state, out, (sp, n, op) => this.exports.rngMvtScale(sp, n, nu, op));
+  }
+
+  cholesky(n: number, a: Float64Array, l: Float64Array): number {
+    return this.scoped((ar) => {
+      const ap = ar.putF64(a.subarray(0, n * n));
+      const lp = ar.allocF64(n * n);
+      const status = this.exports.cholesky(n, ap, lp);
+      l.set(ar.f64(lp, n * n));
+      return status;
+    });
+  }
+
+  correlate(m: number, n: number, l: Float64Array, e: Float64Array, rowScale: Float64Array | null, out: Float64Array): Float64Array {
+    return this.scoped((a) => {
+      const lp = a.putF64(l.subarray(0, n * n));
+      const ep = a.putF64(e.subarray(0, m * n));
+      const sp = rowScale ? a.putF64(rowScale.subarray(0, m)) : 0;
+      const op = a.allocF64(m * n);
+      this.exports.correlate(m, n, lp, ep, sp, op);
+      out.set(a.f64(op, m * n));
+      return out;
+    });
+  }
+
+  correlatedNormals(m: number, n: number, l: Float64Array, state: RngState, nu: number, out: Float64Array): Float64Array {
+    return this.withState(state, (a, sp) => {
+      const lp = a.putF64(l.subarray(0, n * n));
+      const scratch = a.allocF64(m * n);
+      const scratchRow = nu > 0 ? a.allocF64(m) : 0;
+      const op = a.allocF64(m * n);
+      this.exports.correlatedNormals(m, n, lp, sp, nu, scratch, scratchRow, op);
+      out.set(a.f64(op, m * n));
+      return out;
+    });
+  }
+
+  black76(inputs: Black76Inputs, inverse: boolean, out: GreeksOutputs): GreeksOutputs {
+    return this.scoped((a) => {
+      const n = inputs.forward.length;
+      const ins = this.putBlack76(a, inputs);
+      const outs = allocGreeks(a, n);
+      this.exports.black76(n, ...ins, inverse ? 1 : 0, ...outs);
+      copyGreeks(a, outs, n, out);
+      return out;
+    });
+  }
+
+  black76Price(inputs: Black76Inputs, inverse: boolean, out: Float64Array): Float64Array {
+    return this.scoped((a) => {
+      const n = inputs.forward.length;
+      const ins = this.putBlack76(a, inputs);
+      const op = a.allocF64(n);
+      this.exports.black76Price(n, ...ins, inverse ? 1 : 0, op);
+      out.set(a.f64(op, n));
+      return out;
+    });
+  }
+
+  bsm(inputs: BsmInputs, out: GreeksOutputs): GreeksOutputs {
+    return this.scoped((a) => {
+      const n = inputs.spot.length;
+      const outs = allocGreeks(a, n);
+      this.exports.bsm(
+        n,
+        a.putF64(inputs.spot),
+        a.putF64(inputs.strike),
+        a.putF64(inputs.timeToExpiry),
+        a.putF64(inputs.vol),
+        a.putF64(inputs.rate),
+        a.putF64(inputs.dividendYield),
+        a.putI32(inputs.isCall),
+        ...outs,
+      );
+      copyGreeks(a, outs, n, out);
+      return out;
+    });
+  }
+
+  private putBlack76(a: Arena, i: Black76Inputs): [number, number, number, number, number, number] {
+    return [a.putF64(i.forward), a.putF64(i.strike), a.putF64(i.timeToExpiry), a.putF64(i.vol), a.putF64(i.rate), a.putI32(i.isCall)];
+  }
+
+  varEs(pnl: Float64Array, weights: Float64Array | null, confidence: number): TailResult {
+    return this.scoped((a) => {
+      const n = pnl.length;
+      const pp = a.putF64(pnl);
+      const wp = weights ? a.putF64(weights) : 0;
+      const scratch = a.allocF64(n);
+      const scratchW = weights ? a.allocF64(n) : 0;
+      const op = a.allocF64(2);
+      this.exports.varEs(n, pp, wp, confidence, scratch, scratchW, op);
+      const r = a.f64(op, 2);
+      return { var: r[0]!, es: r[1]! };
+    });
+  }
+
+  worst(pnl: Float64Array, k: number, out: Int32Array): Int32Array {
+    return this.scoped((a) => {
+      const kk = Math.max(0, Math.min(k, pnl.length, out.length));
+      const pp = a.putF64(pnl);
+      const heap = a.allocI32(kk);
+      const op = a.allocI32(kk);
+      const count = this.exports.worst(pnl.length, pp, kk, heap, op);
+      out.set(a.i32(op, count));
+      return out.subarray(0, count);
+    });
+  }
+
+  histogram(x: Float64Array, weights: Float64Array | null, lo: number, hi: number, out: Float64Array): Float64Array {
+    return this.scoped((a) => {
+      const xp = a.putF64(x);
+      const wp = weights ? a.putF64(weights) : 0;
+      const op = a.allocF64(out.length);
+      this.exports.histogram(x.length, xp, wp, lo, hi, out.length, op);
+      out.set(a.f64(op, out.length));
+      return out;
+    });
+  }
+}
+
+type GreekPtrs = [number, number, number, number, number, number];
+
+function allocGreeks(a: Arena, n: number): GreekPtrs {
+  return [a.allocF64(n), a.allocF64(n), a.allocF64(n), a.allocF64(n), a.allocF64(n), a.allocF64(n)];
+}
+
+function copyGreeks(a: Arena, p: GreekPtrs, n: number, out: GreeksOutputs): void {
+  out.price.set(a.f64(p[0], n));
+  out.delta.set(a.f64(p[1], n));
+  out.gamma.set(a.f64(p[2], n));
+  out.vega.set(a.f64(p[3], n));
+  out.theta.set(a.f64(p[4], n));
+  out.rho.set(a.f64(p[5], n));
+}
+
+/** Instantiates the core (no imports besides `env.abort`, which the stub runtime calls only in debug builds). */
+export async function instantiateWasmKernels(bytes: BufferSource, simd: boolean): Promise<WasmKernels> {
+  const { instance } = await WebAssembly.instantiate(bytes, {
+    env: {
+      abort(_msg: number, _file: number, line: number, column: number) {
+        throw new Error(`offset wasm core: abort at ${line}:${column}`);
+      },
+      seed: () => Date.now(),
+    },
+  });
+  return new WasmKernels(instance.exports as unknown as WasmExports, simd);
+}

@@ -1,0 +1,320 @@
+import { type GreeksOutputs, type Kernels, loadKernels } from "@offset/kernels";
+import { z } from "zod";
+import { fail } from "./errors.js";
+import { type MatrixInput, type RepairReport, checkSymmetric, readSquare, repairPd } from "./linalg.js";
+import { column, finite, flagColumn, nonNegative, parseWith, positive, scalarIn } from "./validate.js";
+
+export interface EngineOptions {
+  /** "wasm" (default): the WebAssembly core, SIMD build when supported. "js": the pure-TypeScript twin. */
+  backend?: "wasm" | "js";
+  /** With the wasm backend: set false to force the scalar build (benchmarks, debugging). */
+  simd?: boolean;
+}
+
+export interface BackendInfo {
+  name: "wasm" | "js";
+  simd: boolean;
+}
+
+/** Price and Greeks of one option (units: see packages/engine/README.md). */
+export interface Greeks {
+  price: number;
+  delta: number;
+  gamma: number;
+  vega: number;
+  theta: number;
+  rho: number;
+}
+
+export interface BsmParams {
+  spot: number;
+  strike: number;
+  /** years (ACT/365) */
+  timeToExpiry: number;
+  /** annualised, decimal */
+  vol: number;
+  rate: number;
+  dividendYield?: number;
+  isCall: boolean;
+}
+
+export interface Black76Params {
+  forward: number;
+  strike: number;
+  timeToExpiry: number;
+  vol: number;
+  rate?: number;
+  isCall: boolean;
+}
+
+export interface PriceBatchInput {
+  forward: Float64Array | number[];
+  strike: Float64Array | number[];
+  timeToExpiry: Float64Array | number[];
+  vol: Float64Array | number[];
+  /** one rate for all, or a column (default 0) */
+  rate?: number | Float64Array | number[];
+  /** one flag for all, or a column */
+  isCall: boolean | boolean[] | Int32Array | Uint8Array;
+  /** "linear" (default): USD value; "inverse": coin-settled value V/F and its Greeks */
+  settlement?: "linear" | "inverse";
+}
+
+export type PriceBatchResult = GreeksOutputs;
+
+export interface SimulateInput {
+  /** correlation matrix (unit diagonal); scaled by `vols` when given */
+  correlation?: MatrixInput;
+  /** covariance matrix (instead of correlation + vols) */
+  covariance?: MatrixInput;
+  /** per-factor standard deviations applied to a correlation matrix (default 1) */
+  vols?: Float64Array | number[];
+  /** number of scenarios (rows) */
+  scenarios: number;
+  /** 64-bit seed: a safe integer or a bigint */
+  seed: number | bigint;
+  /** "normal" (default) or a Student-t copula with unit-variance margins, nu > 2 */
+  distribution?: "normal" | { studentT: number };
+  /** what to do when the matrix is not positive definite: "error" (default), "clip" eigenvalues, or "jitter" */
+  repair?: "error" | "clip" | "jitter";
+}
+
+export interface SimulateResult {
+  /** scenarios × factors, row-major */
+  shocks: Float64Array;
+  scenarios: number;
+  factors: number;
+  /** present when the matrix had to be repaired */
+  repair?: RepairReport;
+}
+
+export interface TailOptions {
+  /** e.g. 0.99 */
+  confidence: number;
+  /** scenario weights (≥ 0, not all zero); default equal */
+  weights?: Float64Array | number[];
+  /** how many worst scenarios to return (default 10) */
+  worst?: number;
+}
+
+export interface TailSummary {
+  confidence: number;
+  /** Value at Risk, a positive loss */
+  var: number;
+  /** Expected Shortfall, a positive loss */
+  es: number;
+  /** indices of the worst scenarios, worst first */
+  worst: Int32Array;
+}
+
+const bsmSchema = z.strictObject({
+  spot: z.number({ message: "a finite number > 0" }).positive({ message: "a finite number > 0" }),
+  strike: z.number({ message: "a finite number ≥ 0" }).nonnegative({ message: "a finite number ≥ 0" }),
+  timeToExpiry: z.number({ message: "a finite number ≥ 0 (years)" }).nonnegative({ message: "a finite number ≥ 0 (years)" }),
+  vol: z.number({ message: "a finite number ≥ 0 (decimal, 0.65 = 65%)" }).nonnegative({ message: "a finite number ≥ 0 (decimal, 0.65 = 65%)" }),
+  rate: z.number({ message: "a finite number" }),
+  dividendYield: z.number({ message: "a finite number" }).default(0),
+  isCall: z.boolean({ message: "true (call) or false (put)" }),
+});
+
+const black76Schema = z.strictObject({
+  forward: z.number({ message: "a finite number > 0" }).positive({ message: "a finite number > 0" }),
+  strike: bsmSchema.shape.strike,
+  timeToExpiry: bsmSchema.shape.timeToExpiry,
+  vol: bsmSchema.shape.vol,
+  rate: z.number({ message: "a finite number" }).default(0),
+  isCall: bsmSchema.shape.isCall,
+});
+
+/**
+ * The typed public API over one kernels backend. Create it with `createEngine`; every method is a pure function
+ * of its inputs (no hidden state besides the loaded backend), validates at the edge and never returns a NaN.
+ */
+export class Engine {
+  constructor(readonly kernels: Kernels) {}
+
+  get backend(): BackendInfo {
+    return { name: this.kernels.backend, simd: this.kernels.simd };
+  }
+
+  /** Generalised Black–Scholes–Merton price and Greeks of one option. */
+  bsm(params: BsmParams): Greeks {
+    const p = parseWith(bsmSchema, params, "bsm");
+    const out = greeksColumns(1);
+    this.kernels.bsm(
+      {
+        spot: Float64Array.of(p.spot),
+        strike: Float64Array.of(p.strike),
+        timeToExpiry: Float64Array.of(p.timeToExpiry),
+        vol: Float64Array.of(p.vol),
+        rate: Float64Array.of(p.rate),
+        dividendYield: Float64Array.of(p.dividendYield),
+        isCall: Int32Array.of(p.isCall ? 1 : 0),
+      },
+      out,
+    );
+    return firstRow(out, "bsm");
+  }
+
+  /** Black-76 price and Greeks of one option on a forward (delta per unit of forward). */
+  black76(params: Black76Params): Greeks {
+    const p = parseWith(black76Schema, params, "black76");
+    const out = greeksColumns(1);
+    const b = this.priceBatch({ ...p, forward: [p.forward], strike: [p.strike], timeToExpiry: [p.timeToExpiry], vol: [p.vol], rate: p.rate }, out);
+    return firstRow(b, "black76");
+  }
+
+  /**
+   * Black-76 prices and Greeks of a batch (struct-of-arrays columns), in one kernel call.
+   * `out` may be passed to reuse columns across calls.
+   */
+  priceBatch(input: PriceBatchInput, out?: PriceBatchResult): PriceBatchResult {
+    if (input === null || typeof input !== "object") fail("priceBatch", "an object of columns", input);
+    const forward = column("priceBatch.forward", input.forward, positive);
+    const n = forward.length;
+    const strike = column("priceBatch.strike", input.strike, nonNegative, n);
+    const timeToExpiry = column("priceBatch.timeToExpiry", input.timeToExpiry, nonNegative, n);
+    const vol = column("priceBatch.vol", input.vol, nonNegative, n);
+    const rate =
+      input.rate === undefined || typeof input.rate === "number"
+        ? new Float64Array(n).fill(scalarIn("priceBatch.rate", input.rate ?? 0, -Infinity, Infinity, "a finite number"))
+        : column("priceBatch.rate", input.rate, finite, n);
+    const isCall = flagColumn("priceBatch.isCall", input.isCall, n);
+    const settlement = input.settlement ?? "linear";
+    if (settlement !== "linear" && settlement !== "inverse") fail("priceBatch.settlement", '"linear" or "inverse"', settlement);
+    const result = out ?? greeksColumns(n);
+    if (result.price.length !== n) fail("priceBatch(out)", `columns of length ${n}`, `length ${result.price.length}`);
+    this.kernels.black76({ forward, strike, timeToExpiry, vol, rate, isCall }, settlement === "inverse", result);
+    return result;
+  }
+
+  /**
+   * Correlated scenario shocks (scenarios × factors, row-major): z = L·e with L the Cholesky factor of the
+   * covariance (or of diag(vols)·C·diag(vols)), e standard normal, or a multivariate t scaled to unit variance.
+   * Deterministic for a seed, identical on both backends.
+   */
+  simulate(input: SimulateInput): SimulateResult {
+    if (input === null || typeof input !== "object") fail("simulate", "an object", input);
+    const hasCorr = input.correlation !== undefined;
+    const hasCov = input.covariance !== undefined;
+    if (hasCorr === hasCov) fail("simulate", "exactly one of `correlation` or `covariance`", hasCorr ? "both" : "neither");
+    if (hasCov && input.vols !== undefined) fail("simulate.vols", "no vols with a covariance matrix (they are in it)", "vols");
+    const which = hasCorr ? "correlation" : "covariance";
+    const { n, a } = readSquare(`simulate.${which}`, hasCorr ? input.correlation : input.covariance);
+    checkSymmetric(`simulate.${which}`, n, a);
+    for (let i = 0; i < n; i++) {
+      const d = a[i * n + i]!;
+      if (hasCorr ? Math.abs(d - 1) > 1e-12 : d < 0) fail(`simulate.${which}[${i}][${i}]`, hasCorr ? "1 on the diagonal" : "a variance ≥ 0", d);
+      if (hasCorr) {
+        for (let j = 0; j < n; j++) if (Math.abs(a[i * n + j]!) > 1 + 1e-12) fail(`simulate.correlation[${i}][${j}]`, "a correlation in [−1, 1]", a[i * n + j]);
+      }
+    }
+    const scenarios = input.scenarios;
+    if (!Number.isSafeInteger(scenarios) || scenarios < 1) fail("simulate.scenarios", "a positive integer", scenarios);
+    const seed = seedOf(input.seed);
+    const nu = studentNu(input.distribution);
+    const repair = input.repair ?? "error";
+    if (repair !== "error" && repair !== "clip" && repair !== "jitter") fail("simulate.repair", '"error", "clip" or "jitter"', repair);
+
+    const l = new Float64Array(n * n);
+    let matrix = a;
+    let report: RepairReport | undefined;
+    const status = this.kernels.cholesky(n, matrix, l);
+    if (status !== 0) {
+      if (repair === "error") {
+        fail(
+          `simulate.${which}`,
+          `a positive-definite matrix (the leading ${status}×${status} minor is not; pass repair: "clip" or "jitter" to repair it)`,
+          `${n}×${n} matrix`,
+        );
+      }
+      const fixed = repairPd(n, a, repair, hasCorr, (m) => this.kernels.cholesky(n, m, l) === 0);
+      matrix = fixed.matrix;
+      report = fixed.report;
+      if (this.kernels.cholesky(n, matrix, l) !== 0) fail(`simulate.${which}`, "a matrix that repair can make positive definite", `${n}×${n} matrix`);
+    }
+    if (hasCorr && input.vols !== undefined) {
+      const vols = column("simulate.vols", input.vols, nonNegative, n);
+      for (let r = 0; r < n; r++) for (let c = 0; c <= r; c++) l[r * n + c] = l[r * n + c]! * vols[r]!;
+    }
+    const state = new Uint32Array(8);
+    this.kernels.rngSeed(state, seed);
+    const shocks = this.kernels.correlatedNormals(scenarios, n, l, state, nu, new Float64Array(scenarios * n));
+    return report ? { shocks, scenarios, factors: n, repair: report } : { shocks, scenarios, factors: n };
+  }
+
+  /** VaR, ES and the worst scenarios of a P&L vector (gains positive, losses reported positive). */
+  tail(pnl: Float64Array | number[], options: TailOptions): TailSummary {
+    const values = column("tail.pnl", pnl, finite);
+    if (values.length === 0) fail("tail.pnl", "at least one scenario", "length 0");
+    if (options === null || typeof options !== "object") fail("tail(options)", "an object with a confidence", options);
+    const confidence = options.confidence;
+    if (typeof confidence !== "number" || !(confidence > 0 && confidence < 1)) fail("tail.confidence", "a number strictly between 0 and 1 (e.g. 0.99)", confidence);
+    let weights: Float64Array | null = null;
+    if (options.weights !== undefined) {
+      weights = column("tail.weights", options.weights, nonNegative, values.length);
+      if (!weights.some((w) => w > 0)) fail("tail.weights", "at least one weight > 0", "all zero");
+    }
+    const k = options.worst ?? 10;
+    if (!Number.isSafeInteger(k) || k < 0) fail("tail.worst", "a non-negative integer", k);
+    const { var: v, es } = this.kernels.varEs(values, weights, confidence);
+    if (!Number.isFinite(v) || !Number.isFinite(es)) throw new Error(`offset: tail measure came out NaN for validated input (var=${v}, es=${es})`);
+    const worst = this.kernels.worst(values, k, new Int32Array(Math.min(k, values.length)));
+    return { confidence, var: v, es, worst };
+  }
+}
+
+function seedOf(seed: unknown): bigint {
+  if (typeof seed === "bigint") {
+    if (seed < 0n || seed >= 1n << 64n) fail("simulate.seed", "an integer in [0, 2^64)", seed);
+    return seed;
+  }
+  if (typeof seed !== "number" || !Number.isSafeInteger(seed) || seed < 0) fail("simulate.seed", "a non-negative safe integer or a bigint", seed);
+  return BigInt(seed);
+}
+
+function studentNu(distribution: SimulateInput["distribution"]): number {
+  if (distribution === undefined || distribution === "normal") return 0;
+  const nu = typeof distribution === "object" && distribution !== null ? distribution.studentT : undefined;
+  if (typeof nu !== "number" || !Number.isFinite(nu) || nu <= 2) {
+    fail("simulate.distribution", '"normal" or { studentT: nu } with nu > 2 (unit-variance t margins need a finite variance)', distribution);
+  }
+  return nu;
+}
+
+function greeksColumns(n: number): GreeksOutputs {
+  return {
+    price: new Float64Array(n),
+    delta: new Float64Array(n),
+    gamma: new Float64Array(n),
+    vega: new Float64Array(n),
+    theta: new Float64Array(n),
+    rho: new Float64Array(n),
+  };
+}
+
+function firstRow(g: GreeksOutputs, where: string): Greeks {
+  const row = { price: g.price[0]!, delta: g.delta[0]!, gamma: g.gamma[0]!, vega: g.vega[0]!, theta: g.theta[0]!, rho: g.rho[0]! };
+  for (const [k, v] of Object.entries(row)) {
+    if (!Number.isFinite(v)) throw new Error(`offset: ${where}.${k} came out ${v} for validated input; this is a bug`);
+  }
+  return row;
+}
+
+const engines = new Map<string, Promise<Engine>>();
+
+/**
+ * Creates (once per backend choice) an engine. Memoised; a failed initialisation is forgotten so it can be retried.
+ */
+export function createEngine(options: EngineOptions = {}): Promise<Engine> {
+  const backend = options.backend ?? "wasm";
+  if (backend !== "wasm" && backend !== "js") fail("createEngine.backend", '"wasm" or "js"', backend);
+  const key = `${backend}:${options.simd !== false}`;
+  let pending = engines.get(key);
+  if (!pending) {
+    pending = loadKernels({ backend, simd: options.simd !== false }).then((k) => new Engine(k));
+    pending.catch(() => engines.delete(key));
+    engines.set(key, pending);
+  }
+  return pending;
+}

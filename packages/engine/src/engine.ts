@@ -48,14 +48,14 @@ export interface Black76Params {
 }
 
 export interface PriceBatchInput {
-  forward: Float64Array | number[];
-  strike: Float64Array | number[];
-  timeToExpiry: Float64Array | number[];
-  vol: Float64Array | number[];
+  forward: Float64Array | readonly number[];
+  strike: Float64Array | readonly number[];
+  timeToExpiry: Float64Array | readonly number[];
+  vol: Float64Array | readonly number[];
   /** one rate for all, or a column (default 0) */
-  rate?: number | Float64Array | number[];
+  rate?: number | Float64Array | readonly number[];
   /** one flag for all, or a column */
-  isCall: boolean | boolean[] | Int32Array | Uint8Array;
+  isCall: boolean | readonly boolean[] | Int32Array | Uint8Array;
   /** "linear" (default): USD value; "inverse": coin-settled value V/F and its Greeks */
   settlement?: "linear" | "inverse";
 }
@@ -68,7 +68,7 @@ export interface SimulateInput {
   /** covariance matrix (instead of correlation + vols) */
   covariance?: MatrixInput;
   /** per-factor standard deviations applied to a correlation matrix (default 1) */
-  vols?: Float64Array | number[];
+  vols?: Float64Array | readonly number[];
   /** number of scenarios (rows) */
   scenarios: number;
   /** 64-bit seed: a safe integer or a bigint */
@@ -92,7 +92,7 @@ export interface TailOptions {
   /** e.g. 0.99 */
   confidence: number;
   /** scenario weights (≥ 0, not all zero); default equal */
-  weights?: Float64Array | number[];
+  weights?: Float64Array | readonly number[];
   /** how many worst scenarios to return (default 10) */
   worst?: number;
 }
@@ -244,7 +244,7 @@ export class Engine {
   }
 
   /** VaR, ES and the worst scenarios of a P&L vector (gains positive, losses reported positive). */
-  tail(pnl: Float64Array | number[], options: TailOptions): TailSummary {
+  tail(pnl: Float64Array | readonly number[], options: TailOptions): TailSummary {
     const values = column("tail.pnl", pnl, finite);
     if (values.length === 0) fail("tail.pnl", "at least one scenario", "length 0");
     if (options === null || typeof options !== "object") fail("tail(options)", "an object with a confidence", options);

@@ -16,3 +16,7 @@ export {
 } from "./engine.js";
 export { OffsetInputError, type InputIssue } from "./errors.js";
 export { type MatrixInput, type RepairReport, symmetricEigen } from "./linalg.js";
+export { parseInstrument, parseExpiryCode, type Instrument, type InstrumentKind } from "./instruments.js";
+export { parseBook, parseMarket, type Book, type BookInput, type Market, type MarketInput, type Position } from "./model.js";
+export { resolveBook, valuePositions, scenarioPnl, type ResolvedBook, type PositionValue, type Scenarios } from "./portfolio.js";
+export { marginReport, GRID_SPOT_MOVES, GRID_VOL_SHIFTS, type MarginReport, type GridResult, type RiskModelInput } from "./report.js";

@@ -13,7 +13,7 @@
 // frequency drift — lands on every backend alike and the ratios stay honest. Everything else is the usual recipe:
 // untimed warm-up until the JIT has settled, a per-backend inner repeat count calibrated so one sample lasts a few ms
 // (timer resolution and call overhead become negligible at small sizes), the median of the samples, a time box per case.
-import { loadKernels, createJsKernels } from "@offset/kernels";
+import { loadKernels, createJsKernels, WasmKernels } from "@offset/kernels";
 import { spawnSync, execSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
 import { tmpdir, cpus, loadavg, totalmem } from "node:os";
@@ -31,6 +31,7 @@ const { values: opt } = parseArgs({
     budget: { type: "string" }, // seconds per case (overrides the default)
     "no-numpy": { type: "boolean", default: false },
     python: { type: "string", multiple: true }, // interpreters to try for the numpy peer, first = judged column
+    "wasm-dir": { type: "string" }, // benchmark the offset.wasm / offset-simd.wasm of another build
     out: { type: "string" }, // basename in results/ (default latest | quick | partial)
     list: { type: "boolean", default: false },
     help: { type: "boolean", short: "h", default: false },
@@ -38,12 +39,13 @@ const { values: opt } = parseArgs({
 });
 if (opt.help) {
   console.log(`usage: node --expose-gc run.mjs [--quick] [--filter REGEX] [--budget SECONDS] [--no-numpy]
-                 [--python PATH]... [--out NAME] [--list]
+                 [--python PATH]... [--wasm-dir DIR] [--out NAME] [--list]
   --quick        short time boxes and fewer sizes (smoke run)
   --filter       only cases whose "kernel/size" matches REGEX (e.g. 'black76/1000000', '^varEs')
   --budget       seconds of interleaved rounds per case (default 2, headline cases 5; quick 0.25)
   --no-numpy     skip the numpy peer (its column says n/a)
   --python       interpreter(s) for the numpy peer; default /usr/bin/python3 (Debian numpy), then python3 on PATH
+  --wasm-dir     load offset.wasm and offset-simd.wasm from DIR instead of @offset/kernels (e.g. another branch's build)
   --out          results basename (default: latest for a full run, quick for --quick, partial with --filter)
 env: BENCH_QUICK=1, BENCH_FILTER=REGEX (for runs through turbo/npm, which do not forward flags)`);
   process.exit(0);
@@ -628,16 +630,34 @@ function machineInfo() {
   };
 }
 
+/** Instantiates a build from --wasm-dir the way @offset/kernels does (same imports, same `WasmKernels` host class). */
+async function loadFromDir(dir, simd) {
+  const bytes = readFileSync(join(dir, simd ? "offset-simd.wasm" : "offset.wasm"));
+  if (!WebAssembly.validate(bytes)) throw new Error(`${dir}: ${simd ? "SIMD " : ""}build does not validate on this runtime`);
+  const { instance } = await WebAssembly.instantiate(bytes, {
+    env: {
+      abort(_m, _f, line, col) {
+        throw new Error(`offset wasm core: abort at ${line}:${col}`);
+      },
+      seed: () => Date.now(),
+    },
+  });
+  return new WasmKernels(instance.exports, simd);
+}
+
 async function loadBackends() {
   const backends = { js: createJsKernels(), wasm: null, simd: null };
   const notes = [];
+  const dir = opt["wasm-dir"];
+  const load = dir ? (o) => loadFromDir(dir, o.simd) : (o) => loadKernels(o);
+  if (dir) notes.push(`wasm builds loaded from ${dir}, not from @offset/kernels`);
   try {
-    backends.wasm = await loadKernels({ simd: false });
+    backends.wasm = await load({ simd: false });
   } catch (e) {
     notes.push(`scalar wasm not loaded: ${errText(e)}`);
   }
   try {
-    const k = await loadKernels({ simd: true });
+    const k = await load({ simd: true });
     if (k.simd) backends.simd = k;
     else notes.push("this runtime has no WebAssembly SIMD: the simd columns are empty");
   } catch (e) {
@@ -877,9 +897,11 @@ function markdown(rep) {
       return fmtMs(x.ms);
     };
     const ms = (id) => (r.variants[id]?.error ? NaN : r.variants[id]?.ms);
-    const checks = VARIANTS.filter((v) => r.variants[v.id]?.vsRef !== undefined).map((v) => `${v.label} ${fmtCheck(r.variants[v.id].vsRef)}`);
+    const compared = VARIANTS.filter((v) => r.variants[v.id]?.vsRef !== undefined);
+    const differing = compared.filter((v) => r.variants[v.id].vsRef !== 0).map((v) => `${v.label} ${fmtCheck(r.variants[v.id].vsRef)}`);
+    const checks = compared.length === 0 ? [] : differing.length === 0 ? ["others identical"] : differing;
     L.push(`| ${r.kernel}${r.headline ? " ★" : ""} | ${fmtInt(r.size)} | ${cell("js")} | ${cell("wasm:ptr")} | ${cell("wasm:arr")} | ${cell("simd:ptr")} | ${cell("simd:arr")} | ` +
-      `${fmtRatio(ms("js") / ms("wasm:ptr"))} | ${fmtRatio(ms("js") / ms("simd:ptr"))} | ${fmtRatio(ms("js") / ms("simd:arr"))} | ${r.reference ? [`${r.reference} = ref`, ...checks].join("; ") : ""} |`);
+      `${fmtRatio(ms("js") / ms("wasm:ptr"))} | ${fmtRatio(ms("js") / ms("simd:ptr"))} | ${fmtRatio(ms("js") / ms("simd:arr"))} | ${r.reference ? [`ref ${r.reference}`, ...checks].join("; ") : ""} |`);
   }
   L.push("");
   L.push("Sizes: rngNormal = normals drawn; correlatedNormals = scenarios m (× 20 factors); cholesky = matrix order n; " +

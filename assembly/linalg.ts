@@ -1,14 +1,221 @@
-// Linear algebra: Cholesky and correlated shocks.
+// Linear algebra: Cholesky and correlated shocks. Mirrors packages/kernels/src/js/linalg.ts.
+//
+// Summation order of every correlated value (identical in the TS twin, the scalar build and the SIMD build, so the
+// three agree bit for bit): for row r of L (length len = r + 1, P = len >> 1 pairs)
+//   acc0 = Σ_{k<P} l[r,2k]·e[2k],  acc1 = Σ_{k<P} l[r,2k+1]·e[2k+1]   (each summed in increasing k, from 0)
+//   s = acc0 + acc1;  if len is odd: s = s + l[r,r]·e[r];  out = s·scale
+// which is exactly what an f64x2 dot product of the row with e does (lane 0 = even c, lane 1 = odd c).
+// Only the lower triangle of L is read (c ≤ r).
 
+import { normalsInto, mvtScaleInto } from "./rng";
+
+/**
+ * Cholesky–Banachiewicz, row by row: l[i,j] = (a[i,j] − Σ_{k<j} l[i,k]·l[j,k]) / l[j,j], l[i,i] = sqrt(a[i,i] − Σ l[i,k]²).
+ * Reads the lower triangle of `a`; any non-finite entry anywhere in `a` (upper included) or a pivot that is not > 0
+ * fails. Returns 0, or k + 1 for the first leading minor of order k + 1 that is not positive definite (or holds a
+ * non-finite entry); on failure all of `l` is NaN (never a partial factor that looks usable).
+ */
 export function cholesky(n: i32, a: usize, l: usize): i32 {
-  unreachable();
-  return 0;
+  if (n <= 0) return 0;
+  const nn = <usize>n;
+  let status: i32 = 0;
+  for (let i: usize = 0; i < nn && status == 0; i++) {
+    const ri = a + i * nn * 8;
+    const li = l + i * nn * 8;
+    for (let j: usize = 0; j <= i; j++) {
+      const lj = l + j * nn * 8;
+      let s = load<f64>(ri + (j << 3));
+      for (let k: usize = 0; k < j; k++) s -= load<f64>(li + (k << 3)) * load<f64>(lj + (k << 3));
+      if (j < i) {
+        // the mirrored upper entry a[j, i] must be finite too (it is not used otherwise)
+        const up = load<f64>(a + (j * nn + i) * 8);
+        if (!(up - up == 0)) {
+          status = <i32>i + 1;
+          break;
+        }
+        store<f64>(li + (j << 3), s / load<f64>(lj + (j << 3)));
+      } else {
+        if (!(s > 0 && s < Infinity)) {
+          status = <i32>i + 1;
+          break;
+        }
+        store<f64>(li + (i << 3), Math.sqrt(s));
+      }
+    }
+    for (let j = i + 1; j < nn; j++) store<f64>(li + (j << 3), 0);
+  }
+  if (status != 0) {
+    for (let k: usize = 0; k < nn * nn; k++) store<f64>(l + (k << 3), NaN);
+  }
+  return status;
 }
-/** out[i, r] = rowScale[i] · Σ_c l[r, c] · e[i, c]; rowScale = 0 means 1. */
+
+/** Canonical dot product of row r of L with e (see the header), scalar. */
+@inline function rowDot(lr: usize, e: usize, r: i32): f64 {
+  const p = (r + 1) >> 1;
+  let acc0: f64 = 0;
+  let acc1: f64 = 0;
+  for (let k = 0; k < p; k++) {
+    const o = <usize>k << 4;
+    acc0 += load<f64>(lr + o) * load<f64>(e + o);
+    acc1 += load<f64>(lr + o, 8) * load<f64>(e + o, 8);
+  }
+  let s = acc0 + acc1;
+  if ((r & 1) == 0) s += load<f64>(lr + (<usize>r << 3)) * load<f64>(e + (<usize>r << 3));
+  return s;
+}
+
+/**
+ * One scenario: out[r] = scale · Σ_{c≤r} l[r,c]·e[c] for r = n−1 … 0 (descending, so `out` may equal `e`: row r reads
+ * e[0..r] only and rows below it are written later). Rows go in pairs (r, r+1), r even, sharing the loads of e.
+ */
+function corrRow(n: i32, l: usize, e: usize, scale: f64, out: usize): void {
+  const stride = <usize>n << 3;
+  let r = n - 1;
+  if ((n & 1) == 1) {
+    // the last row alone (its index n − 1 is even)
+    store<f64>(out + (<usize>r << 3), scale * rowDot(l + <usize>r * stride, e, r));
+    r--;
+  }
+  // now r is odd: pairs (r − 1, r)
+  for (; r > 0; r -= 2) {
+    const r0 = r - 1; // even
+    const l0 = l + <usize>r0 * stride;
+    const l1 = l0 + stride;
+    const p = r0 >> 1; // shared pairs k < p (c < r0)
+    if (ASC_FEATURE_SIMD) {
+      let a0 = f64x2.splat(0);
+      let a1 = f64x2.splat(0);
+      for (let k = 0; k < p; k++) {
+        const o = <usize>k << 4;
+        const ev = v128.load(e + o);
+        a0 = f64x2.add(a0, f64x2.mul(v128.load(l0 + o), ev));
+        a1 = f64x2.add(a1, f64x2.mul(v128.load(l1 + o), ev));
+      }
+      const oc = <usize>r0 << 3;
+      const et = v128.load(e + oc); // [e[r0], e[r0+1]]
+      a1 = f64x2.add(a1, f64x2.mul(v128.load(l1 + oc), et)); // row r0+1's last pair
+      // [acc0(r0) + acc1(r0), acc0(r0+1) + acc1(r0+1)]
+      let v = f64x2.add(v128.shuffle<f64>(a0, a1, 0, 2), v128.shuffle<f64>(a0, a1, 1, 3));
+      // row r0's odd tail: + l[r0,r0]·e[r0] (lane 1 gets + 0·e, which leaves it unchanged)
+      v = f64x2.add(v, f64x2.mul(f64x2.replace_lane(f64x2.splat(0), 0, load<f64>(l0 + oc)), f64x2.splat(load<f64>(e + oc))));
+      v128.store(out + oc, f64x2.mul(v, f64x2.splat(scale)));
+    } else {
+      let a00: f64 = 0, a01: f64 = 0, a10: f64 = 0, a11: f64 = 0;
+      for (let k = 0; k < p; k++) {
+        const o = <usize>k << 4;
+        const e0 = load<f64>(e + o);
+        const e1 = load<f64>(e + o, 8);
+        a00 += load<f64>(l0 + o) * e0;
+        a01 += load<f64>(l0 + o, 8) * e1;
+        a10 += load<f64>(l1 + o) * e0;
+        a11 += load<f64>(l1 + o, 8) * e1;
+      }
+      const oc = <usize>r0 << 3;
+      const er0 = load<f64>(e + oc);
+      const er1 = load<f64>(e + oc, 8);
+      a10 += load<f64>(l1 + oc) * er0;
+      a11 += load<f64>(l1 + oc, 8) * er1;
+      const s0 = (a00 + a01) + load<f64>(l0 + oc) * er0;
+      const s1 = a10 + a11;
+      store<f64>(out + oc, scale * s0);
+      store<f64>(out + oc, scale * s1, 8);
+    }
+  }
+}
+
+/**
+ * Two scenarios at once (SIMD build): rows i and i+1 of e share every load of L. Same arithmetic per value as corrRow.
+ * out must not alias e.
+ */
+@inline function corrRow2(n: i32, l: usize, e0: usize, e1: usize, sc0: f64, sc1: f64, out0: usize, out1: usize): void {
+  const stride = <usize>n << 3;
+  let r = n - 1;
+  if ((n & 1) == 1) {
+    const lr = l + <usize>r * stride;
+    store<f64>(out0 + (<usize>r << 3), sc0 * rowDot(lr, e0, r));
+    store<f64>(out1 + (<usize>r << 3), sc1 * rowDot(lr, e1, r));
+    r--;
+  }
+  const zero = f64x2.splat(0);
+  for (; r > 0; r -= 2) {
+    const r0 = r - 1;
+    const l0 = l + <usize>r0 * stride;
+    const l1 = l0 + stride;
+    const p = r0 >> 1;
+    let a0 = zero, a1 = zero, b0 = zero, b1 = zero;
+    for (let k = 0; k < p; k++) {
+      const o = <usize>k << 4;
+      const lv0 = v128.load(l0 + o);
+      const lv1 = v128.load(l1 + o);
+      const ev = v128.load(e0 + o);
+      const fv = v128.load(e1 + o);
+      a0 = f64x2.add(a0, f64x2.mul(lv0, ev));
+      a1 = f64x2.add(a1, f64x2.mul(lv1, ev));
+      b0 = f64x2.add(b0, f64x2.mul(lv0, fv));
+      b1 = f64x2.add(b1, f64x2.mul(lv1, fv));
+    }
+    const oc = <usize>r0 << 3;
+    const lt1 = v128.load(l1 + oc);
+    const ltail = f64x2.replace_lane(zero, 0, load<f64>(l0 + oc));
+    a1 = f64x2.add(a1, f64x2.mul(lt1, v128.load(e0 + oc)));
+    b1 = f64x2.add(b1, f64x2.mul(lt1, v128.load(e1 + oc)));
+    let v = f64x2.add(v128.shuffle<f64>(a0, a1, 0, 2), v128.shuffle<f64>(a0, a1, 1, 3));
+    let w = f64x2.add(v128.shuffle<f64>(b0, b1, 0, 2), v128.shuffle<f64>(b0, b1, 1, 3));
+    v = f64x2.add(v, f64x2.mul(ltail, f64x2.splat(load<f64>(e0 + oc))));
+    w = f64x2.add(w, f64x2.mul(ltail, f64x2.splat(load<f64>(e1 + oc))));
+    v128.store(out0 + oc, f64x2.mul(v, f64x2.splat(sc0)));
+    v128.store(out1 + oc, f64x2.mul(w, f64x2.splat(sc1)));
+  }
+}
+
+/** out[i, r] = rowScale[i] · Σ_c l[r, c] · e[i, c]; rowScale = 0 means 1. `out` must not alias `e`. */
 export function correlate(m: i32, n: i32, l: usize, e: usize, rowScale: usize, out: usize): void {
-  unreachable();
+  if (m <= 0 || n <= 0) return;
+  const stride = <usize>n << 3;
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    for (; i + 1 < m; i += 2) {
+      const sc0 = rowScale ? load<f64>(rowScale + (<usize>i << 3)) : 1.0;
+      const sc1 = rowScale ? load<f64>(rowScale + (<usize>i << 3), 8) : 1.0;
+      const o = <usize>i * stride;
+      corrRow2(n, l, e + o, e + o + stride, sc0, sc1, out + o, out + o + stride);
+    }
+  }
+  for (; i < m; i++) {
+    const sc = rowScale ? load<f64>(rowScale + (<usize>i << 3)) : 1.0;
+    const o = <usize>i * stride;
+    corrRow(n, l, e + o, sc, out + o);
+  }
 }
-/** Fused: normals into `scratch` (m·n), t row scales into `scratchRow` (m, when nu > 0), then correlate. */
+
+/**
+ * Fused pipeline, the same numbers as rngNormal(m·n) → rngMvtScale(m) (nu > 0) → correlate:
+ * - nu ≤ 0 (Gaussian): scenario by scenario, n normals straight into the row of `out`, correlated in place while
+ *   they are in cache (the draws are consumed in the same order as one rngNormal(m·n)).
+ * - nu > 0 or NaN: all m·n normals into `out`, then the m row scales into `scratchRow` (NaN when nu is out of range,
+ *   with no draws), then every row correlated in place and scaled.
+ * `scratch` (m·n, passed by the host) is not needed: the in-place row order makes the kernel allocation- and copy-free.
+ */
 export function correlatedNormals(m: i32, n: i32, l: usize, state: usize, nu: f64, scratch: usize, scratchRow: usize, out: usize): void {
-  unreachable();
+  if (m <= 0 || n <= 0) return;
+  const stride = <usize>n << 3;
+  if (nu <= 0) {
+    for (let i = 0; i < m; i++) {
+      const o = out + <usize>i * stride;
+      normalsInto(state, n, o);
+      corrRow(n, l, o, 1.0, o);
+    }
+    return;
+  }
+  normalsInto(state, m * n, out);
+  if (scratchRow == 0 || !mvtScaleInto(state, m, nu, scratchRow)) {
+    // nu out of range (or NaN, for which the host passes no scale row): NaN outputs, the normals were consumed
+    for (let k: usize = 0; k < <usize>m * <usize>n; k++) store<f64>(out + (k << 3), NaN);
+    return;
+  }
+  for (let i = 0; i < m; i++) {
+    const o = out + <usize>i * stride;
+    corrRow(n, l, o, load<f64>(scratchRow + (<usize>i << 3)), o);
+  }
 }

@@ -1,19 +1,364 @@
 // Batch option pricing: Black-76 and generalised Black–Scholes–Merton with Greeks, double-precision normal CDF.
+//
+// The formulas, units, edge cases and the inverse (coin-settled) transform are documented once, in the pure-TS
+// twin packages/kernels/src/js/pricing.ts; this file performs the same IEEE operations in the same order, with
+// fdlibm exp/log (./vmath.ts) — so the scalar build, the f64x2 build and the TS twin return identical bits.
+// The SIMD build runs two options per iteration (f64x2) and the scalar code for an odd last element.
+// Domain errors (non-finite inputs, F/S ≤ 0, K/T/σ < 0) give NaN in every output column; nothing traps.
+
+import {
+  INV_SQRT_2PI, expF, logF, expNegHalfSq, normCdf, normCdfE, vexp, vlog, vexpNegHalfSq, vnormCdf,
+} from "./vmath";
+
+// ---- scalar (one element; also the odd tail of the SIMD build) ------------------------------------------------------
+
+// @ts-ignore: decorator
+@inline function step(u: f64): f64 {
+  return u > 0 ? 1.0 : u < 0 ? 0.0 : 0.5;
+}
+
+// @ts-ignore: decorator
+@inline function b76Valid(F: f64, K: f64, T: f64, v: f64, r: f64): bool {
+  return F > 0 && F < Infinity && K >= 0 && K < Infinity && T >= 0 && T < Infinity && v >= 0 && v < Infinity && r - r == 0;
+}
+
+function black76One(
+  i: i32, forward: usize, strike: usize, t: usize, vol: usize, rate: usize, isCall: usize, inverse: i32,
+  price: usize, delta: usize, gamma: usize, vega: usize, theta: usize, rho: usize,
+): void {
+  const o = <usize>i << 3;
+  const F = load<f64>(forward + o);
+  const K = load<f64>(strike + o);
+  const T = load<f64>(t + o);
+  const v = load<f64>(vol + o);
+  const r = load<f64>(rate + o);
+  if (!b76Valid(F, K, T, v, r)) {
+    store<f64>(price + o, NaN);
+    store<f64>(delta + o, NaN);
+    store<f64>(gamma + o, NaN);
+    store<f64>(vega + o, NaN);
+    store<f64>(theta + o, NaN);
+    store<f64>(rho + o, NaN);
+    return;
+  }
+  const w: f64 = load<i32>(isCall + (<usize>i << 2)) != 0 ? 1.0 : -1.0;
+  const sqrtT = sqrt(T);
+  const s = v * sqrtT;
+  const D = expF(-r * T);
+  let n1: f64, n2: f64, pdf: f64;
+  if (s > 0) {
+    const xs = logF(F / K) / s;
+    const h = 0.5 * s;
+    const d1 = xs + h;
+    const d2 = xs - h;
+    const e1 = expNegHalfSq(d1);
+    pdf = INV_SQRT_2PI * e1;
+    n1 = normCdfE(w * d1, e1);
+    n2 = normCdf(w * d2);
+  } else {
+    n1 = n2 = step(w * (F - K));
+    pdf = 0;
+  }
+  const wD = w * D;
+  const V = wD * (F * n1 - K * n2);
+  const dlt = wD * n1;
+  const gam = s > 0 ? (D * pdf) / (F * s) : 0.0;
+  const veg = D * F * pdf * sqrtT;
+  const tht = T > 0 ? r * V - (veg * v) / (2 * T) : 0.0;
+  const rh = -T * V;
+  if (inverse) {
+    const U = V / F;
+    const dU = (dlt - U) / F;
+    store<f64>(price + o, U);
+    store<f64>(delta + o, dU);
+    store<f64>(gamma + o, (gam - 2 * dU) / F);
+    store<f64>(vega + o, veg / F);
+    store<f64>(theta + o, tht / F);
+    store<f64>(rho + o, rh / F);
+  } else {
+    store<f64>(price + o, V);
+    store<f64>(delta + o, dlt);
+    store<f64>(gamma + o, gam);
+    store<f64>(vega + o, veg);
+    store<f64>(theta + o, tht);
+    store<f64>(rho + o, rh);
+  }
+}
+
+function black76PriceOne(
+  i: i32, forward: usize, strike: usize, t: usize, vol: usize, rate: usize, isCall: usize, inverse: i32, price: usize,
+): void {
+  const o = <usize>i << 3;
+  const F = load<f64>(forward + o);
+  const K = load<f64>(strike + o);
+  const T = load<f64>(t + o);
+  const v = load<f64>(vol + o);
+  const r = load<f64>(rate + o);
+  if (!b76Valid(F, K, T, v, r)) {
+    store<f64>(price + o, NaN);
+    return;
+  }
+  const w: f64 = load<i32>(isCall + (<usize>i << 2)) != 0 ? 1.0 : -1.0;
+  const s = v * sqrt(T);
+  const D = expF(-r * T);
+  let n1: f64, n2: f64;
+  if (s > 0) {
+    const xs = logF(F / K) / s;
+    const h = 0.5 * s;
+    n1 = normCdf(w * (xs + h));
+    n2 = normCdf(w * (xs - h));
+  } else {
+    n1 = n2 = step(w * (F - K));
+  }
+  const V = w * D * (F * n1 - K * n2);
+  store<f64>(price + o, inverse ? V / F : V);
+}
+
+function bsmOne(
+  i: i32, spot: usize, strike: usize, t: usize, vol: usize, rate: usize, q: usize, isCall: usize,
+  price: usize, delta: usize, gamma: usize, vega: usize, theta: usize, rho: usize,
+): void {
+  const o = <usize>i << 3;
+  const S = load<f64>(spot + o);
+  const K = load<f64>(strike + o);
+  const T = load<f64>(t + o);
+  const v = load<f64>(vol + o);
+  const r = load<f64>(rate + o);
+  const y = load<f64>(q + o);
+  if (!(b76Valid(S, K, T, v, r) && y - y == 0)) {
+    store<f64>(price + o, NaN);
+    store<f64>(delta + o, NaN);
+    store<f64>(gamma + o, NaN);
+    store<f64>(vega + o, NaN);
+    store<f64>(theta + o, NaN);
+    store<f64>(rho + o, NaN);
+    return;
+  }
+  const w: f64 = load<i32>(isCall + (<usize>i << 2)) != 0 ? 1.0 : -1.0;
+  const sqrtT = sqrt(T);
+  const s = v * sqrtT;
+  const D = expF(-r * T);
+  const Dq = expF(-y * T);
+  const SD = Dq * S;
+  const KD = D * K;
+  let n1: f64, n2: f64, pdf: f64;
+  if (s > 0) {
+    const xs = (logF(S / K) + (r - y) * T) / s;
+    const h = 0.5 * s;
+    const d1 = xs + h;
+    const d2 = xs - h;
+    const e1 = expNegHalfSq(d1);
+    pdf = INV_SQRT_2PI * e1;
+    n1 = normCdfE(w * d1, e1);
+    n2 = normCdf(w * d2);
+  } else {
+    n1 = n2 = step(w * (SD - KD));
+    pdf = 0;
+  }
+  const V = w * (SD * n1 - KD * n2);
+  const veg = SD * pdf * sqrtT;
+  store<f64>(price + o, V);
+  store<f64>(delta + o, w * Dq * n1);
+  store<f64>(gamma + o, s > 0 ? (Dq * pdf) / (S * s) : 0.0);
+  store<f64>(vega + o, veg);
+  store<f64>(theta + o, T > 0 ? w * (y * SD * n1 - r * KD * n2) - (veg * v) / (2 * T) : 0.0);
+  store<f64>(rho + o, w * T * KD * n2);
+}
+
+// ---- f64x2 helpers --------------------------------------------------------------------------------------------------
+
+// @ts-ignore: decorator
+@inline function fsplat(x: f64): v128 {
+  return f64x2.splat(x);
+}
+
+/** Lanes where F > 0, K ≥ 0, T ≥ 0, σ ≥ 0 are finite and r is finite (all-ones) — else 0. */
+// @ts-ignore: decorator
+@inline function vValid(F: v128, K: v128, T: v128, v: v128, r: v128): v128 {
+  const inf = fsplat(Infinity);
+  const zero = fsplat(0.0);
+  let m = v128.and(f64x2.gt(F, zero), f64x2.lt(F, inf));
+  m = v128.and(m, v128.and(f64x2.ge(K, zero), f64x2.lt(K, inf)));
+  m = v128.and(m, v128.and(f64x2.ge(T, zero), f64x2.lt(T, inf)));
+  m = v128.and(m, v128.and(f64x2.ge(v, zero), f64x2.lt(v, inf)));
+  return v128.and(m, f64x2.eq(f64x2.sub(r, r), zero));
+}
+
+/** ±1 from two i32 call flags (1 call, anything else non-zero also call; 0 put). */
+// @ts-ignore: decorator
+@inline function vSign(isCall: usize, i: i32): v128 {
+  const flags = v128.load32x2_s(isCall + (<usize>i << 2));
+  return v128.bitselect(fsplat(-1.0), fsplat(1.0), i64x2.eq(flags, i64x2.splat(0)));
+}
+
+// @ts-ignore: decorator
+@inline function vStep(u: v128): v128 {
+  const zero = fsplat(0.0);
+  return v128.bitselect(fsplat(1.0), v128.bitselect(zero, fsplat(0.5), f64x2.lt(u, zero)), f64x2.gt(u, zero));
+}
+
+// ---- exported kernels -----------------------------------------------------------------------------------------------
 
 export function black76(
   n: i32, forward: usize, strike: usize, t: usize, vol: usize, rate: usize, isCall: usize, inverse: i32,
   price: usize, delta: usize, gamma: usize, vega: usize, theta: usize, rho: usize,
 ): void {
-  unreachable();
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    const zero = fsplat(0.0);
+    const nan = fsplat(NaN);
+    for (; i + 2 <= n; i += 2) {
+      const o = <usize>i << 3;
+      const F = v128.load(forward + o);
+      const K = v128.load(strike + o);
+      const T = v128.load(t + o);
+      const v = v128.load(vol + o);
+      const r = v128.load(rate + o);
+      const valid = vValid(F, K, T, v, r);
+      const w = vSign(isCall, i);
+      const sqrtT = f64x2.sqrt(T);
+      const s = f64x2.mul(v, sqrtT);
+      const D = vexp(f64x2.mul(f64x2.neg(r), T));
+      const live = f64x2.gt(s, zero);
+      const st = vStep(f64x2.mul(w, f64x2.sub(F, K)));
+      let n1 = st, n2 = st, pdf = zero;
+      if (v128.any_true(live)) {
+        const xs = f64x2.div(vlog(f64x2.div(F, K)), s);
+        const h = f64x2.mul(fsplat(0.5), s);
+        const d1 = f64x2.add(xs, h);
+        const d2 = f64x2.sub(xs, h);
+        const e1 = vexpNegHalfSq(d1);
+        pdf = v128.and(f64x2.mul(fsplat(INV_SQRT_2PI), e1), live);
+        n1 = v128.bitselect(vnormCdf(f64x2.mul(w, d1), e1, true), st, live);
+        n2 = v128.bitselect(vnormCdf(f64x2.mul(w, d2), zero, false), st, live);
+      }
+      const wD = f64x2.mul(w, D);
+      const V = f64x2.mul(wD, f64x2.sub(f64x2.mul(F, n1), f64x2.mul(K, n2)));
+      const dlt = f64x2.mul(wD, n1);
+      const gam = v128.and(f64x2.div(f64x2.mul(D, pdf), f64x2.mul(F, s)), live);
+      const veg = f64x2.mul(f64x2.mul(f64x2.mul(D, F), pdf), sqrtT);
+      const tht = v128.and(
+        f64x2.sub(f64x2.mul(r, V), f64x2.div(f64x2.mul(veg, v), f64x2.mul(fsplat(2.0), T))),
+        f64x2.gt(T, zero),
+      );
+      const rh = f64x2.mul(f64x2.neg(T), V);
+      if (inverse) {
+        const U = f64x2.div(V, F);
+        const dU = f64x2.div(f64x2.sub(dlt, U), F);
+        v128.store(price + o, v128.bitselect(U, nan, valid));
+        v128.store(delta + o, v128.bitselect(dU, nan, valid));
+        v128.store(gamma + o, v128.bitselect(f64x2.div(f64x2.sub(gam, f64x2.mul(fsplat(2.0), dU)), F), nan, valid));
+        v128.store(vega + o, v128.bitselect(f64x2.div(veg, F), nan, valid));
+        v128.store(theta + o, v128.bitselect(f64x2.div(tht, F), nan, valid));
+        v128.store(rho + o, v128.bitselect(f64x2.div(rh, F), nan, valid));
+      } else {
+        v128.store(price + o, v128.bitselect(V, nan, valid));
+        v128.store(delta + o, v128.bitselect(dlt, nan, valid));
+        v128.store(gamma + o, v128.bitselect(gam, nan, valid));
+        v128.store(vega + o, v128.bitselect(veg, nan, valid));
+        v128.store(theta + o, v128.bitselect(tht, nan, valid));
+        v128.store(rho + o, v128.bitselect(rh, nan, valid));
+      }
+    }
+  }
+  for (; i < n; i++) {
+    black76One(i, forward, strike, t, vol, rate, isCall, inverse, price, delta, gamma, vega, theta, rho);
+  }
 }
+
 export function black76Price(
   n: i32, forward: usize, strike: usize, t: usize, vol: usize, rate: usize, isCall: usize, inverse: i32, price: usize,
 ): void {
-  unreachable();
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    const zero = fsplat(0.0);
+    const nan = fsplat(NaN);
+    for (; i + 2 <= n; i += 2) {
+      const o = <usize>i << 3;
+      const F = v128.load(forward + o);
+      const K = v128.load(strike + o);
+      const T = v128.load(t + o);
+      const v = v128.load(vol + o);
+      const r = v128.load(rate + o);
+      const valid = vValid(F, K, T, v, r);
+      const w = vSign(isCall, i);
+      const s = f64x2.mul(v, f64x2.sqrt(T));
+      const D = vexp(f64x2.mul(f64x2.neg(r), T));
+      const live = f64x2.gt(s, zero);
+      const st = vStep(f64x2.mul(w, f64x2.sub(F, K)));
+      let n1 = st, n2 = st;
+      if (v128.any_true(live)) {
+        const xs = f64x2.div(vlog(f64x2.div(F, K)), s);
+        const h = f64x2.mul(fsplat(0.5), s);
+        n1 = v128.bitselect(vnormCdf(f64x2.mul(w, f64x2.add(xs, h)), zero, false), st, live);
+        n2 = v128.bitselect(vnormCdf(f64x2.mul(w, f64x2.sub(xs, h)), zero, false), st, live);
+      }
+      let V = f64x2.mul(f64x2.mul(w, D), f64x2.sub(f64x2.mul(F, n1), f64x2.mul(K, n2)));
+      if (inverse) V = f64x2.div(V, F);
+      v128.store(price + o, v128.bitselect(V, nan, valid));
+    }
+  }
+  for (; i < n; i++) {
+    black76PriceOne(i, forward, strike, t, vol, rate, isCall, inverse, price);
+  }
 }
+
 export function bsm(
   n: i32, spot: usize, strike: usize, t: usize, vol: usize, rate: usize, q: usize, isCall: usize,
   price: usize, delta: usize, gamma: usize, vega: usize, theta: usize, rho: usize,
 ): void {
-  unreachable();
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    const zero = fsplat(0.0);
+    const nan = fsplat(NaN);
+    for (; i + 2 <= n; i += 2) {
+      const o = <usize>i << 3;
+      const S = v128.load(spot + o);
+      const K = v128.load(strike + o);
+      const T = v128.load(t + o);
+      const v = v128.load(vol + o);
+      const r = v128.load(rate + o);
+      const y = v128.load(q + o);
+      const valid = v128.and(vValid(S, K, T, v, r), f64x2.eq(f64x2.sub(y, y), zero));
+      const w = vSign(isCall, i);
+      const sqrtT = f64x2.sqrt(T);
+      const s = f64x2.mul(v, sqrtT);
+      const D = vexp(f64x2.mul(f64x2.neg(r), T));
+      const Dq = vexp(f64x2.mul(f64x2.neg(y), T));
+      const SD = f64x2.mul(Dq, S);
+      const KD = f64x2.mul(D, K);
+      const live = f64x2.gt(s, zero);
+      const st = vStep(f64x2.mul(w, f64x2.sub(SD, KD)));
+      let n1 = st, n2 = st, pdf = zero;
+      if (v128.any_true(live)) {
+        const xs = f64x2.div(f64x2.add(vlog(f64x2.div(S, K)), f64x2.mul(f64x2.sub(r, y), T)), s);
+        const h = f64x2.mul(fsplat(0.5), s);
+        const d1 = f64x2.add(xs, h);
+        const d2 = f64x2.sub(xs, h);
+        const e1 = vexpNegHalfSq(d1);
+        pdf = v128.and(f64x2.mul(fsplat(INV_SQRT_2PI), e1), live);
+        n1 = v128.bitselect(vnormCdf(f64x2.mul(w, d1), e1, true), st, live);
+        n2 = v128.bitselect(vnormCdf(f64x2.mul(w, d2), zero, false), st, live);
+      }
+      const V = f64x2.mul(w, f64x2.sub(f64x2.mul(SD, n1), f64x2.mul(KD, n2)));
+      const veg = f64x2.mul(f64x2.mul(SD, pdf), sqrtT);
+      const dlt = f64x2.mul(f64x2.mul(w, Dq), n1);
+      const gam = v128.and(f64x2.div(f64x2.mul(Dq, pdf), f64x2.mul(S, s)), live);
+      const carry = f64x2.mul(w, f64x2.sub(f64x2.mul(f64x2.mul(y, SD), n1), f64x2.mul(f64x2.mul(r, KD), n2)));
+      const tht = v128.and(
+        f64x2.sub(carry, f64x2.div(f64x2.mul(veg, v), f64x2.mul(fsplat(2.0), T))),
+        f64x2.gt(T, zero),
+      );
+      const rh = f64x2.mul(f64x2.mul(f64x2.mul(w, T), KD), n2);
+      v128.store(price + o, v128.bitselect(V, nan, valid));
+      v128.store(delta + o, v128.bitselect(dlt, nan, valid));
+      v128.store(gamma + o, v128.bitselect(gam, nan, valid));
+      v128.store(vega + o, v128.bitselect(veg, nan, valid));
+      v128.store(theta + o, v128.bitselect(tht, nan, valid));
+      v128.store(rho + o, v128.bitselect(rh, nan, valid));
+    }
+  }
+  for (; i < n; i++) {
+    bsmOne(i, spot, strike, t, vol, rate, q, isCall, price, delta, gamma, vega, theta, rho);
+  }
 }

@@ -124,9 +124,113 @@ function corrRow(n: i32, l: usize, e: usize, scale: f64, out: usize): void {
   }
 }
 
+/** [hsum(a), hsum(b)] = [a0 + a1, b0 + b1]: lane 0 + lane 1 of each accumulator, as `acc0 + acc1` in the scalar order. */
+@inline function hsum2(a: v128, b: v128): v128 {
+  return f64x2.add(v128.shuffle<f64>(a, b, 0, 2), v128.shuffle<f64>(a, b, 1, 3));
+}
+
+/** Rows (r0, r0+1), r0 even, of two scenarios (SIMD build). Same arithmetic per value as corrRow. */
+@inline function pair2(r0: i32, stride: usize, l: usize, e0: usize, e1: usize, sc0: v128, sc1: v128, out0: usize, out1: usize): void {
+  const zero = f64x2.splat(0);
+  const l0 = l + <usize>r0 * stride;
+  const l1 = l0 + stride;
+  const p = r0 >> 1;
+  let a0 = zero, a1 = zero, b0 = zero, b1 = zero;
+  for (let k = 0; k < p; k++) {
+    const o = <usize>k << 4;
+    const lv0 = v128.load(l0 + o);
+    const lv1 = v128.load(l1 + o);
+    const ev = v128.load(e0 + o);
+    const fv = v128.load(e1 + o);
+    a0 = f64x2.add(a0, f64x2.mul(lv0, ev));
+    a1 = f64x2.add(a1, f64x2.mul(lv1, ev));
+    b0 = f64x2.add(b0, f64x2.mul(lv0, fv));
+    b1 = f64x2.add(b1, f64x2.mul(lv1, fv));
+  }
+  const oc = <usize>r0 << 3;
+  const lt1 = v128.load(l1 + oc);
+  const ltail = f64x2.replace_lane(zero, 0, load<f64>(l0 + oc));
+  a1 = f64x2.add(a1, f64x2.mul(lt1, v128.load(e0 + oc)));
+  b1 = f64x2.add(b1, f64x2.mul(lt1, v128.load(e1 + oc)));
+  let v = hsum2(a0, a1);
+  let w = hsum2(b0, b1);
+  v = f64x2.add(v, f64x2.mul(ltail, f64x2.splat(load<f64>(e0 + oc))));
+  w = f64x2.add(w, f64x2.mul(ltail, f64x2.splat(load<f64>(e1 + oc))));
+  v128.store(out0 + oc, f64x2.mul(v, sc0));
+  v128.store(out1 + oc, f64x2.mul(w, sc1));
+}
+
+/**
+ * Rows r0 … r0+3 (r0 even) of two scenarios (SIMD build): 8 accumulators share 4 loads of L and 2 of e per pair of
+ * columns. Per row the pairs are still added in increasing k, then the row's extra pairs and odd tail, as in corrRow.
+ */
+@inline function quad2(r0: i32, stride: usize, l: usize, e0: usize, e1: usize, sc0: v128, sc1: v128, out0: usize, out1: usize): void {
+  const zero = f64x2.splat(0);
+  const l0 = l + <usize>r0 * stride;
+  const l1 = l0 + stride;
+  const l2 = l1 + stride;
+  const l3 = l2 + stride;
+  const p = r0 >> 1;
+  let a0 = zero, a1 = zero, a2 = zero, a3 = zero;
+  let b0 = zero, b1 = zero, b2 = zero, b3 = zero;
+  for (let k = 0; k < p; k++) {
+    const o = <usize>k << 4;
+    const ev = v128.load(e0 + o);
+    const fv = v128.load(e1 + o);
+    const lv0 = v128.load(l0 + o);
+    a0 = f64x2.add(a0, f64x2.mul(lv0, ev));
+    b0 = f64x2.add(b0, f64x2.mul(lv0, fv));
+    const lv1 = v128.load(l1 + o);
+    a1 = f64x2.add(a1, f64x2.mul(lv1, ev));
+    b1 = f64x2.add(b1, f64x2.mul(lv1, fv));
+    const lv2 = v128.load(l2 + o);
+    a2 = f64x2.add(a2, f64x2.mul(lv2, ev));
+    b2 = f64x2.add(b2, f64x2.mul(lv2, fv));
+    const lv3 = v128.load(l3 + o);
+    a3 = f64x2.add(a3, f64x2.mul(lv3, ev));
+    b3 = f64x2.add(b3, f64x2.mul(lv3, fv));
+  }
+  // pair k = p (columns r0, r0+1) for rows r0+1, r0+2, r0+3
+  const oc = <usize>r0 << 3;
+  const ep = v128.load(e0 + oc);
+  const fp = v128.load(e1 + oc);
+  let lv = v128.load(l1 + oc);
+  a1 = f64x2.add(a1, f64x2.mul(lv, ep));
+  b1 = f64x2.add(b1, f64x2.mul(lv, fp));
+  lv = v128.load(l2 + oc);
+  a2 = f64x2.add(a2, f64x2.mul(lv, ep));
+  b2 = f64x2.add(b2, f64x2.mul(lv, fp));
+  lv = v128.load(l3 + oc);
+  a3 = f64x2.add(a3, f64x2.mul(lv, ep));
+  b3 = f64x2.add(b3, f64x2.mul(lv, fp));
+  // pair k = p + 1 (columns r0+2, r0+3) for row r0+3
+  const oc2 = oc + 16;
+  const eq = v128.load(e0 + oc2);
+  const fq = v128.load(e1 + oc2);
+  lv = v128.load(l3 + oc2);
+  a3 = f64x2.add(a3, f64x2.mul(lv, eq));
+  b3 = f64x2.add(b3, f64x2.mul(lv, fq));
+  // horizontal sums, then the odd tails of rows r0 (column r0) and r0+2 (column r0+2)
+  let v01 = hsum2(a0, a1);
+  let w01 = hsum2(b0, b1);
+  let v23 = hsum2(a2, a3);
+  let w23 = hsum2(b2, b3);
+  const t0 = f64x2.replace_lane(zero, 0, load<f64>(l0 + oc));
+  const t2 = f64x2.replace_lane(zero, 0, load<f64>(l2 + oc2));
+  v01 = f64x2.add(v01, f64x2.mul(t0, f64x2.splat(load<f64>(e0 + oc))));
+  w01 = f64x2.add(w01, f64x2.mul(t0, f64x2.splat(load<f64>(e1 + oc))));
+  v23 = f64x2.add(v23, f64x2.mul(t2, f64x2.splat(load<f64>(e0 + oc2))));
+  w23 = f64x2.add(w23, f64x2.mul(t2, f64x2.splat(load<f64>(e1 + oc2))));
+  v128.store(out0 + oc, f64x2.mul(v01, sc0));
+  v128.store(out0 + oc2, f64x2.mul(v23, sc0));
+  v128.store(out1 + oc, f64x2.mul(w01, sc1));
+  v128.store(out1 + oc2, f64x2.mul(w23, sc1));
+}
+
 /**
  * Two scenarios at once (SIMD build): rows i and i+1 of e share every load of L. Same arithmetic per value as corrRow.
- * out must not alias e.
+ * In place is allowed (out0 = e0 and out1 = e1): blocks of rows go from the last row down, each written after all
+ * its loads, and a block reads only columns ≤ its last row.
  */
 @inline function corrRow2(n: i32, l: usize, e0: usize, e1: usize, sc0: f64, sc1: f64, out0: usize, out1: usize): void {
   const stride = <usize>n << 3;
@@ -137,36 +241,14 @@ function corrRow(n: i32, l: usize, e: usize, scale: f64, out: usize): void {
     store<f64>(out1 + (<usize>r << 3), sc1 * rowDot(lr, e1, r));
     r--;
   }
-  const zero = f64x2.splat(0);
-  for (; r > 0; r -= 2) {
-    const r0 = r - 1;
-    const l0 = l + <usize>r0 * stride;
-    const l1 = l0 + stride;
-    const p = r0 >> 1;
-    let a0 = zero, a1 = zero, b0 = zero, b1 = zero;
-    for (let k = 0; k < p; k++) {
-      const o = <usize>k << 4;
-      const lv0 = v128.load(l0 + o);
-      const lv1 = v128.load(l1 + o);
-      const ev = v128.load(e0 + o);
-      const fv = v128.load(e1 + o);
-      a0 = f64x2.add(a0, f64x2.mul(lv0, ev));
-      a1 = f64x2.add(a1, f64x2.mul(lv1, ev));
-      b0 = f64x2.add(b0, f64x2.mul(lv0, fv));
-      b1 = f64x2.add(b1, f64x2.mul(lv1, fv));
-    }
-    const oc = <usize>r0 << 3;
-    const lt1 = v128.load(l1 + oc);
-    const ltail = f64x2.replace_lane(zero, 0, load<f64>(l0 + oc));
-    a1 = f64x2.add(a1, f64x2.mul(lt1, v128.load(e0 + oc)));
-    b1 = f64x2.add(b1, f64x2.mul(lt1, v128.load(e1 + oc)));
-    let v = f64x2.add(v128.shuffle<f64>(a0, a1, 0, 2), v128.shuffle<f64>(a0, a1, 1, 3));
-    let w = f64x2.add(v128.shuffle<f64>(b0, b1, 0, 2), v128.shuffle<f64>(b0, b1, 1, 3));
-    v = f64x2.add(v, f64x2.mul(ltail, f64x2.splat(load<f64>(e0 + oc))));
-    w = f64x2.add(w, f64x2.mul(ltail, f64x2.splat(load<f64>(e1 + oc))));
-    v128.store(out0 + oc, f64x2.mul(v, f64x2.splat(sc0)));
-    v128.store(out1 + oc, f64x2.mul(w, f64x2.splat(sc1)));
+  // r + 1 rows remain (an even count): one pair block if it is 2 mod 4, then blocks of four
+  const v0 = f64x2.splat(sc0);
+  const v1 = f64x2.splat(sc1);
+  if (((r + 1) & 2) != 0) {
+    pair2(r - 1, stride, l, e0, e1, v0, v1, out0, out1);
+    r -= 2;
   }
+  for (; r > 0; r -= 4) quad2(r - 3, stride, l, e0, e1, v0, v1, out0, out1);
 }
 
 /** out[i, r] = rowScale[i] · Σ_c l[r, c] · e[i, c]; rowScale = 0 means 1. `out` must not alias `e`. */
@@ -201,7 +283,16 @@ export function correlatedNormals(m: i32, n: i32, l: usize, state: usize, nu: f6
   if (m <= 0 || n <= 0) return;
   const stride = <usize>n << 3;
   if (nu <= 0) {
-    for (let i = 0; i < m; i++) {
+    let i = 0;
+    if (ASC_FEATURE_SIMD) {
+      // two scenarios at a time: 2n normals, then both rows correlated in place sharing the loads of L
+      for (; i + 1 < m; i += 2) {
+        const o = out + <usize>i * stride;
+        normalsInto(state, n << 1, o);
+        corrRow2(n, l, o, o + stride, 1.0, 1.0, o, o + stride);
+      }
+    }
+    for (; i < m; i++) {
       const o = out + <usize>i * stride;
       normalsInto(state, n, o);
       corrRow(n, l, o, 1.0, o);
@@ -214,7 +305,15 @@ export function correlatedNormals(m: i32, n: i32, l: usize, state: usize, nu: f6
     for (let k: usize = 0; k < <usize>m * <usize>n; k++) store<f64>(out + (k << 3), NaN);
     return;
   }
-  for (let i = 0; i < m; i++) {
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    for (; i + 1 < m; i += 2) {
+      const o = out + <usize>i * stride;
+      const sc = scratchRow + (<usize>i << 3);
+      corrRow2(n, l, o, o + stride, load<f64>(sc), load<f64>(sc, 8), o, o + stride);
+    }
+  }
+  for (; i < m; i++) {
     const o = out + <usize>i * stride;
     corrRow(n, l, o, load<f64>(scratchRow + (<usize>i << 3)), o);
   }

@@ -289,22 +289,26 @@ export function rngUniform(state: usize, n: i32, out: usize): void {
  */
 export function normalsInto(state: usize, n: i32, out: usize): void {
   let s0 = load<u64>(state), s1 = load<u64>(state, 8), s2 = load<u64>(state, 16), s3 = load<u64>(state, 24);
-  for (let k = 0; k < n; k++) {
-    const r = rotl<u64>(s1 * 5, 7) * 9;
-    const t = s1 << 17;
-    s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3; s2 ^= t; s3 = rotl<u64>(s3, 45);
-    // layer = low 8 bits; u = top 53 bits as a signed uniform in [−1, 1) (independent bits, Doornik 2005)
-    const i = <usize>(r & 255);
-    const u = <f64>(<i64>(r >>> 11)) * TWO_M52 - 1;
-    let z: f64;
-    if (abs<f64>(u) < load<f64>(ZIG_Q + (i << 3))) {
-      z = u * load<f64>(ZIG_X + (i << 3));
-    } else {
-      S0 = s0; S1 = s1; S2 = s2; S3 = s3;
-      z = zigSlow(<i32>i, u);
-      s0 = S0; s1 = S1; s2 = S2; s3 = S3;
+  let k = 0;
+  while (k < n) {
+    // fast path only: the rare wedge/tail case leaves this loop, so the hot loop carries no merge from a call
+    let i: usize = 0;
+    let u: f64 = 0;
+    for (; k < n; k++) {
+      const r = rotl<u64>(s1 * 5, 7) * 9;
+      const t = s1 << 17;
+      s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3; s2 ^= t; s3 = rotl<u64>(s3, 45);
+      // layer = low 8 bits; u = top 53 bits as a signed uniform in [−1, 1) (independent bits, Doornik 2005)
+      i = <usize>(r & 255);
+      u = <f64>(<i64>(r >>> 11)) * TWO_M52 - 1;
+      if (abs<f64>(u) >= load<f64>(ZIG_Q + (i << 3))) break;
+      store<f64>(out + (<usize>k << 3), u * load<f64>(ZIG_X + (i << 3)));
     }
-    store<f64>(out + (<usize>k << 3), z);
+    if (k >= n) break;
+    S0 = s0; S1 = s1; S2 = s2; S3 = s3;
+    store<f64>(out + (<usize>k << 3), zigSlow(<i32>i, u));
+    s0 = S0; s1 = S1; s2 = S2; s3 = S3;
+    k++;
   }
   store<u64>(state, s0); store<u64>(state, s1, 8); store<u64>(state, s2, 16); store<u64>(state, s3, 24);
 }

@@ -248,32 +248,38 @@ export function rngUniform(state: RngState, out: Float64Array): Float64Array {
 export function normalsInto(state: RngState, out: Float64Array, start: number, end: number): void {
   let a0 = state[0]! | 0, a1 = state[1]! | 0, b0 = state[2]! | 0, b1 = state[3]! | 0;
   let c0 = state[4]! | 0, c1 = state[5]! | 0, d0 = state[6]! | 0, d1 = state[7]! | 0;
-  for (let k = start; k < end; k++) {
-    let ml = (b0 << 2) + b0 | 0;
-    let mh = ((b1 << 2) | (b0 >>> 30)) + b1 + ((ml >>> 0) < (b0 >>> 0) ? 1 : 0) | 0;
-    const rl = (ml << 7) | (mh >>> 25);
-    const rh = (mh << 7) | (ml >>> 25);
-    ml = (rl << 3) + rl | 0;
-    mh = ((rh << 3) | (rl >>> 29)) + rh + ((ml >>> 0) < (rl >>> 0) ? 1 : 0) | 0;
-    const tl = b0 << 17, th = (b1 << 17) | (b0 >>> 15);
-    c0 ^= a0; c1 ^= a1; d0 ^= b0; d1 ^= b1;
-    b0 ^= c0; b1 ^= c1; a0 ^= d0; a1 ^= d1;
-    c0 ^= tl; c1 ^= th;
-    const r0 = (d1 << 13) | (d0 >>> 19);
-    d1 = (d0 << 13) | (d1 >>> 19);
-    d0 = r0;
-    // layer = low 8 bits; u = top 53 bits as a signed uniform in [−1, 1) (independent bits, Doornik 2005)
-    const i = ml & 255;
-    const u = (mh >>> 0) * TWO_M31 + (ml >>> 11) * TWO_M52 - 1;
-    if (Math.abs(u) < T[ZIG_OFF_Q + i]!) {
+  let k = start;
+  while (k < end) {
+    // fast path only: the rare wedge/tail case leaves this loop (as in assembly/rng.ts)
+    let i = 0;
+    let u = 0;
+    for (; k < end; k++) {
+      let ml = (b0 << 2) + b0 | 0;
+      let mh = ((b1 << 2) | (b0 >>> 30)) + b1 + ((ml >>> 0) < (b0 >>> 0) ? 1 : 0) | 0;
+      const rl = (ml << 7) | (mh >>> 25);
+      const rh = (mh << 7) | (ml >>> 25);
+      ml = (rl << 3) + rl | 0;
+      mh = ((rh << 3) | (rl >>> 29)) + rh + ((ml >>> 0) < (rl >>> 0) ? 1 : 0) | 0;
+      const tl = b0 << 17, th = (b1 << 17) | (b0 >>> 15);
+      c0 ^= a0; c1 ^= a1; d0 ^= b0; d1 ^= b1;
+      b0 ^= c0; b1 ^= c1; a0 ^= d0; a1 ^= d1;
+      c0 ^= tl; c1 ^= th;
+      const r0 = (d1 << 13) | (d0 >>> 19);
+      d1 = (d0 << 13) | (d1 >>> 19);
+      d0 = r0;
+      // layer = low 8 bits; u = top 53 bits as a signed uniform in [−1, 1) (independent bits, Doornik 2005)
+      i = ml & 255;
+      u = (mh >>> 0) * TWO_M31 + (ml >>> 11) * TWO_M52 - 1;
+      if (Math.abs(u) >= T[ZIG_OFF_Q + i]!) break;
       out[k] = u * T[ZIG_OFF_X + i]!;
-    } else {
-      state[0] = a0; state[1] = a1; state[2] = b0; state[3] = b1;
-      state[4] = c0; state[5] = c1; state[6] = d0; state[7] = d1;
-      out[k] = zigSlow(state, i, u);
-      a0 = state[0]! | 0; a1 = state[1]! | 0; b0 = state[2]! | 0; b1 = state[3]! | 0;
-      c0 = state[4]! | 0; c1 = state[5]! | 0; d0 = state[6]! | 0; d1 = state[7]! | 0;
     }
+    if (k >= end) break;
+    state[0] = a0; state[1] = a1; state[2] = b0; state[3] = b1;
+    state[4] = c0; state[5] = c1; state[6] = d0; state[7] = d1;
+    out[k] = zigSlow(state, i, u);
+    a0 = state[0]! | 0; a1 = state[1]! | 0; b0 = state[2]! | 0; b1 = state[3]! | 0;
+    c0 = state[4]! | 0; c1 = state[5]! | 0; d0 = state[6]! | 0; d1 = state[7]! | 0;
+    k++;
   }
   state[0] = a0; state[1] = a1; state[2] = b0; state[3] = b1;
   state[4] = c0; state[5] = c1; state[6] = d0; state[7] = d1;

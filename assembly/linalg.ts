@@ -277,9 +277,9 @@ export function correlate(m: i32, n: i32, l: usize, e: usize, rowScale: usize, o
  *   they are in cache (the draws are consumed in the same order as one rngNormal(m·n)).
  * - nu > 0 or NaN: all m·n normals into `out`, then the m row scales into `scratchRow` (NaN when nu is out of range,
  *   with no draws), then every row correlated in place and scaled.
- * `scratch` (m·n, passed by the host) is not needed: the in-place row order makes the kernel allocation- and copy-free.
+ * The in-place row order makes the kernel allocation- and copy-free: `scratchRow` (m f64, nu > 0 only) is all it needs.
  */
-export function correlatedNormals(m: i32, n: i32, l: usize, state: usize, nu: f64, scratch: usize, scratchRow: usize, out: usize): void {
+export function correlatedNormals(m: i32, n: i32, l: usize, state: usize, nu: f64, scratchRow: usize, out: usize): void {
   if (m <= 0 || n <= 0) return;
   const stride = <usize>n << 3;
   if (nu <= 0) {

@@ -17,7 +17,7 @@ export interface WasmExports {
   rngMvtScale(state: number, n: number, nu: number, out: number): void;
   cholesky(n: number, a: number, l: number): number;
   correlate(m: number, n: number, l: number, e: number, rowScale: number, out: number): void;
-  correlatedNormals(m: number, n: number, l: number, state: number, nu: number, scratch: number, scratchRow: number, out: number): void;
+  correlatedNormals(m: number, n: number, l: number, state: number, nu: number, scratchRow: number, out: number): void;
   black76(
     n: number, forward: number, strike: number, t: number, vol: number, rate: number, isCall: number, inverse: number,
     price: number, delta: number, gamma: number, vega: number, theta: number, rho: number,
@@ -145,10 +145,9 @@ export class WasmKernels implements Kernels {
   correlatedNormals(m: number, n: number, l: Float64Array, state: RngState, nu: number, out: Float64Array): Float64Array {
     return this.withState(state, (a, sp) => {
       const lp = a.putF64(l.subarray(0, n * n));
-      const scratch = a.allocF64(m * n);
       const scratchRow = nu > 0 ? a.allocF64(m) : 0;
       const op = a.allocF64(m * n);
-      this.exports.correlatedNormals(m, n, lp, sp, nu, scratch, scratchRow, op);
+      this.exports.correlatedNormals(m, n, lp, sp, nu, scratchRow, op);
       out.set(a.f64(op, m * n));
       return out;
     });

@@ -1,6 +1,6 @@
 import { type GreeksOutputs, type Kernels, loadKernels } from "@offset/kernels";
-import { z } from "zod";
-import { fail } from "./errors.js";
+import * as z from "zod";
+import { described, fail } from "./errors.js";
 import { type MatrixInput, type RepairReport, checkSymmetric, readSquare, repairPd } from "./linalg.js";
 import { column, finite, flagColumn, nonNegative, parseWith, positive, scalarIn } from "./validate.js";
 
@@ -183,7 +183,7 @@ export class Engine {
     const settlement = input.settlement ?? "linear";
     if (settlement !== "linear" && settlement !== "inverse") fail("priceBatch.settlement", '"linear" or "inverse"', settlement);
     const result = out ?? greeksColumns(n);
-    if (result.price.length !== n) fail("priceBatch(out)", `columns of length ${n}`, `length ${result.price.length}`);
+    if (result.price.length !== n) fail("priceBatch(out)", `columns of length ${n}`, described(`length ${result.price.length}`));
     this.kernels.black76({ forward, strike, timeToExpiry, vol, rate, isCall }, settlement === "inverse", result);
     return result;
   }
@@ -197,7 +197,7 @@ export class Engine {
     if (input === null || typeof input !== "object") fail("simulate", "an object", input);
     const hasCorr = input.correlation !== undefined;
     const hasCov = input.covariance !== undefined;
-    if (hasCorr === hasCov) fail("simulate", "exactly one of `correlation` or `covariance`", hasCorr ? "both" : "neither");
+    if (hasCorr === hasCov) fail("simulate", "exactly one of `correlation` or `covariance`", described(hasCorr ? "both" : "neither"));
     if (hasCov && input.vols !== undefined) fail("simulate.vols", "no vols with a covariance matrix (they are in it)", "vols");
     const which = hasCorr ? "correlation" : "covariance";
     const { n, a } = readSquare(`simulate.${which}`, hasCorr ? input.correlation : input.covariance);
@@ -225,13 +225,13 @@ export class Engine {
         fail(
           `simulate.${which}`,
           `a positive-definite matrix (the leading ${status}×${status} minor is not; pass repair: "clip" or "jitter" to repair it)`,
-          `${n}×${n} matrix`,
+          described(`${n}×${n} matrix`),
         );
       }
       const fixed = repairPd(n, a, repair, hasCorr, (m) => this.kernels.cholesky(n, m, l) === 0);
       matrix = fixed.matrix;
       report = fixed.report;
-      if (this.kernels.cholesky(n, matrix, l) !== 0) fail(`simulate.${which}`, "a matrix that repair can make positive definite", `${n}×${n} matrix`);
+      if (this.kernels.cholesky(n, matrix, l) !== 0) fail(`simulate.${which}`, "a matrix that repair can make positive definite", described(`${n}×${n} matrix`));
     }
     if (hasCorr && input.vols !== undefined) {
       const vols = column("simulate.vols", input.vols, nonNegative, n);
@@ -246,14 +246,14 @@ export class Engine {
   /** VaR, ES and the worst scenarios of a P&L vector (gains positive, losses reported positive). */
   tail(pnl: Float64Array | readonly number[], options: TailOptions): TailSummary {
     const values = column("tail.pnl", pnl, finite);
-    if (values.length === 0) fail("tail.pnl", "at least one scenario", "length 0");
+    if (values.length === 0) fail("tail.pnl", "at least one scenario", described("length 0"));
     if (options === null || typeof options !== "object") fail("tail(options)", "an object with a confidence", options);
     const confidence = options.confidence;
     if (typeof confidence !== "number" || !(confidence > 0 && confidence < 1)) fail("tail.confidence", "a number strictly between 0 and 1 (e.g. 0.99)", confidence);
     let weights: Float64Array | null = null;
     if (options.weights !== undefined) {
       weights = column("tail.weights", options.weights, nonNegative, values.length);
-      if (!weights.some((w) => w > 0)) fail("tail.weights", "at least one weight > 0", "all zero");
+      if (!weights.some((w) => w > 0)) fail("tail.weights", "at least one weight > 0", described("all zero"));
     }
     const k = options.worst ?? 10;
     if (!Number.isSafeInteger(k) || k < 0) fail("tail.worst", "a non-negative integer", k);

@@ -24,8 +24,16 @@ export function formatIssue(issue: InputIssue): string {
   return `${issue.path}: expected ${issue.expected}, got ${issue.got}`;
 }
 
+/** A description of what was received, shown as written (e.g. `length 1`), not quoted like a string value. */
+export class Described {
+  constructor(readonly text: string) {}
+}
+
+export const described = (text: string) => new Described(text);
+
 /** Renders a value the way a person typed it: strings quoted, typed arrays summarised. */
 export function show(value: unknown): string {
+  if (value instanceof Described) return value.text;
   if (typeof value === "string") return JSON.stringify(value);
   if (typeof value === "bigint") return `${value}n`;
   if (typeof value === "number" || typeof value === "boolean" || value === null || value === undefined) return String(value);

@@ -1,7 +1,7 @@
 // Small dense matrices at the API edge: input forms, symmetric eigendecomposition and positive-definite repair.
 // The sizes here are factor counts (tens), so clarity beats speed; the hot matrix work (Cholesky of the final matrix,
 // correlated shocks) runs in the kernels.
-import { fail } from "./errors.js";
+import { described, fail } from "./errors.js";
 
 /** A square matrix as nested arrays, or a row-major Float64Array (its size is then √length). */
 export type MatrixInput = readonly (readonly number[])[] | Float64Array;
@@ -10,7 +10,7 @@ export type MatrixInput = readonly (readonly number[])[] | Float64Array;
 export function readSquare(path: string, input: unknown): { n: number; a: Float64Array } {
   if (input instanceof Float64Array) {
     const n = Math.round(Math.sqrt(input.length));
-    if (n * n !== input.length || n === 0) fail(path, "a row-major n×n Float64Array (length a perfect square > 0)", `length ${input.length}`);
+    if (n * n !== input.length || n === 0) fail(path, "a row-major n×n Float64Array (length a perfect square > 0)", described(`length ${input.length}`));
     for (let i = 0; i < input.length; i++) {
       if (!Number.isFinite(input[i]!)) fail(`${path}[${Math.floor(i / n)}][${i % n}]`, "a finite number", input[i]);
     }

@@ -1,5 +1,5 @@
 // Books and market snapshots in Offset JSON, validated at the edge and resolved into plain typed objects.
-import { z } from "zod";
+import * as z from "zod";
 import { fail } from "./errors.js";
 import { type Instrument, parseExpiryCode, parseInstrument } from "./instruments.js";
 import { parseWith } from "./validate.js";

@@ -1,7 +1,7 @@
 // The margin report of the main job: valuation, a per-underlying spot × vol scenario grid and a Monte Carlo
 // Expected Shortfall. The venue presets (Deribit, Derive PMRM_2, OKX, SPAN) and the VaR/ES methods with their add-ons
 // replace these preliminary requirements in the following work; the report shape stays.
-import { z } from "zod";
+import * as z from "zod";
 import type { Engine } from "./engine.js";
 import { fail } from "./errors.js";
 import { parseBook, parseMarket } from "./model.js";

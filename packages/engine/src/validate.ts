@@ -1,7 +1,7 @@
 // Validation helpers for the API edge. Objects go through zod schemas; typed-array columns (up to millions of
 // elements) are checked by plain loops, which is where a schema library would cost more than the kernel itself.
 import type { z } from "zod";
-import { fail, type InputIssue, OffsetInputError, show } from "./errors.js";
+import { described, fail, type InputIssue, OffsetInputError, show } from "./errors.js";
 
 /** Parses `input` with a zod schema, turning its issues into field-named errors rooted at `root`. */
 export function parseWith<S extends z.ZodType>(schema: S, input: unknown, root: string): z.output<S> {
@@ -53,7 +53,7 @@ export const nonNegative: Rule = { ok: (x) => Number.isFinite(x) && x >= 0, expe
 export function column(path: string, value: unknown, rule: Rule, length?: number): Float64Array {
   if (!(value instanceof Float64Array) && !Array.isArray(value)) fail(path, "a Float64Array or an array of numbers", value);
   const col = value as Column;
-  if (length !== undefined && col.length !== length) fail(path, `length ${length} (like the first column)`, `length ${col.length}`);
+  if (length !== undefined && col.length !== length) fail(path, `length ${length} (like the first column)`, described(`length ${col.length}`));
   for (let i = 0; i < col.length; i++) {
     const x = col[i];
     if (typeof x !== "number" || !rule.ok(x)) fail(`${path}[${i}]`, rule.expected, x);
@@ -67,7 +67,7 @@ export function flagColumn(path: string, value: unknown, length: number): Int32A
   const ok = Array.isArray(value) || value instanceof Int32Array || value instanceof Uint8Array || value instanceof Int8Array;
   if (!ok) fail(path, "a boolean, an array of booleans, or an Int32Array/Uint8Array of 0/1", value);
   const col = value as ArrayLike<unknown>;
-  if (col.length !== length) fail(path, `length ${length} (like the first column)`, `length ${col.length}`);
+  if (col.length !== length) fail(path, `length ${length} (like the first column)`, described(`length ${col.length}`));
   if (value instanceof Int32Array) {
     for (let i = 0; i < length; i++) if (value[i] !== 0 && value[i] !== 1) fail(`${path}[${i}]`, "0 or 1", value[i]);
     return value;

@@ -15,7 +15,9 @@
 // (timer resolution and call overhead become negligible at small sizes), the median of the samples, a time box per case.
 import { loadKernels, createJsKernels, WasmKernels } from "@offset/kernels";
 import { spawnSync, execSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync, statSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { fileURLToPath } from "node:url";
 import { tmpdir, cpus, loadavg, totalmem } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -615,6 +617,19 @@ function machineInfo() {
   } catch {
     /* not a checkout */
   }
+  // which builds were measured: a stale dist/ or wasm/ would silently measure old kernels
+  const build = {};
+  try {
+    const entry = import.meta.resolve("@offset/kernels");
+    const dir = opt["wasm-dir"] ?? fileURLToPath(new URL("../wasm/", entry));
+    for (const f of ["offset.wasm", "offset-simd.wasm"]) {
+      const path = join(dir, f);
+      build[f] = { sha256: createHash("sha256").update(readFileSync(path)).digest("hex").slice(0, 16), mtime: statSync(path).mtime.toISOString() };
+    }
+    build["dist/index.js"] = { mtime: statSync(fileURLToPath(entry)).mtime.toISOString() };
+  } catch {
+    /* informational only */
+  }
   return {
     date: new Date().toISOString(),
     cpu,
@@ -626,6 +641,7 @@ function machineInfo() {
     loadavgStart: loadavg().map((x) => +x.toFixed(2)),
     commit,
     kernelsDirty: dirty,
+    build,
   };
 }
 

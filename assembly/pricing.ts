@@ -7,7 +7,7 @@
 // Domain errors (non-finite inputs, F/S ≤ 0, K/T/σ < 0) give NaN in every output column; nothing traps.
 
 import {
-  INV_SQRT_2PI, expF, logF, expNegHalfSq, normCdf, normCdfE, vexp, vlog, vexpNegHalfSq, vnormCdf,
+  INV_SQRT_2PI, vf, F_HALF, F_INF, F_INV_SQRT_2PI, F_MINUS_ONE, F_NAN, F_ONE, F_TWO, expF, logF, expNegHalfSq, normCdfE, vexp, vlog, vexpNegHalfSq, vnormCdf,
 } from "./vmath";
 
 // ---- scalar (one element; also the odd tail of the SIMD build) ------------------------------------------------------
@@ -47,14 +47,15 @@ function black76One(
   const D = expF(-r * T);
   let n1: f64, n2: f64, pdf: f64;
   if (s > 0) {
-    const xs = logF(F / K) / s;
+    const FK = F / K;
+    const xs = logF(FK) / s;
     const h = 0.5 * s;
     const d1 = xs + h;
     const d2 = xs - h;
     const e1 = expNegHalfSq(d1);
     pdf = INV_SQRT_2PI * e1;
     n1 = normCdfE(w * d1, e1);
-    n2 = normCdf(w * d2);
+    n2 = normCdfE(w * d2, e1 > E_SHARE_MIN ? e1 * FK : expNegHalfSq(d2));
   } else {
     n1 = n2 = step(w * (F - K));
     pdf = 0;
@@ -103,10 +104,14 @@ function black76PriceOne(
   const D = expF(-r * T);
   let n1: f64, n2: f64;
   if (s > 0) {
-    const xs = logF(F / K) / s;
+    const FK = F / K;
+    const xs = logF(FK) / s;
     const h = 0.5 * s;
-    n1 = normCdf(w * (xs + h));
-    n2 = normCdf(w * (xs - h));
+    const d1 = xs + h;
+    const d2 = xs - h;
+    const e1 = expNegHalfSq(d1);
+    n1 = normCdfE(w * d1, e1);
+    n2 = normCdfE(w * d2, e1 > E_SHARE_MIN ? e1 * FK : expNegHalfSq(d2));
   } else {
     n1 = n2 = step(w * (F - K));
   }
@@ -150,7 +155,7 @@ function bsmOne(
     const e1 = expNegHalfSq(d1);
     pdf = INV_SQRT_2PI * e1;
     n1 = normCdfE(w * d1, e1);
-    n2 = normCdf(w * d2);
+    n2 = normCdfE(w * d2, e1 > E_SHARE_MIN ? e1 * (SD / KD) : expNegHalfSq(d2));
   } else {
     n1 = n2 = step(w * (SD - KD));
     pdf = 0;
@@ -165,6 +170,12 @@ function bsmOne(
   store<f64>(rho + o, w * T * KD * n2);
 }
 
+/**
+ * e^{−d2²/2} = e^{−d1²/2}·F/K (d1² − d2² = 2·ln F/K): shared with d1's exponential while that is a full-precision
+ * normal double, computed directly below (see E_SHARE_MIN in js/pricing.ts, the twin).
+ */
+const E_SHARE_MIN: f64 = 1e-290;
+
 // ---- f64x2 helpers --------------------------------------------------------------------------------------------------
 
 // @ts-ignore: decorator
@@ -175,7 +186,7 @@ function bsmOne(
 /** Lanes where F > 0, K ≥ 0, T ≥ 0, σ ≥ 0 are finite and r is finite (all-ones) — else 0. */
 // @ts-ignore: decorator
 @inline function vValid(F: v128, K: v128, T: v128, v: v128, r: v128): v128 {
-  const inf = fsplat(Infinity);
+  const inf = vf(F_INF);
   const zero = fsplat(0.0);
   let m = v128.and(f64x2.gt(F, zero), f64x2.lt(F, inf));
   m = v128.and(m, v128.and(f64x2.ge(K, zero), f64x2.lt(K, inf)));
@@ -188,16 +199,95 @@ function bsmOne(
 // @ts-ignore: decorator
 @inline function vSign(isCall: usize, i: i32): v128 {
   const flags = v128.load32x2_s(isCall + (<usize>i << 2));
-  return v128.bitselect(fsplat(-1.0), fsplat(1.0), i64x2.eq(flags, i64x2.splat(0)));
+  return v128.bitselect(vf(F_MINUS_ONE), vf(F_ONE), i64x2.eq(flags, i64x2.splat(0)));
 }
 
 // @ts-ignore: decorator
 @inline function vStep(u: v128): v128 {
   const zero = fsplat(0.0);
-  return v128.bitselect(fsplat(1.0), v128.bitselect(zero, fsplat(0.5), f64x2.lt(u, zero)), f64x2.gt(u, zero));
+  return v128.bitselect(vf(F_ONE), v128.bitselect(zero, vf(F_HALF), f64x2.lt(u, zero)), f64x2.gt(u, zero));
+}
+
+/** Lane-wise e1 > E_SHARE_MIN ? e1·FK : e^{−d2²/2} (the direct exponential only when some lane needs it). */
+// @ts-ignore: decorator
+@inline function vShareExp(e1: v128, FK: v128, d2: v128): v128 {
+  const ok = f64x2.gt(e1, f64x2.splat(E_SHARE_MIN));
+  const shared = f64x2.mul(e1, FK);
+  return v128.all_true<i64>(ok) ? shared : v128.bitselect(shared, vexpNegHalfSq(d2), ok);
 }
 
 // ---- exported kernels -----------------------------------------------------------------------------------------------
+
+/**
+ * One f64x2 pair of black76. `general` is a compile-time constant at both call sites: false when both lanes are
+ * valid with s > 0 (then T > 0 too) — the common case, with no masking — and true otherwise (degenerate s = 0
+ * lanes take the step, invalid lanes NaN). Both produce the same bits on the lanes they share.
+ */
+// @ts-ignore: decorator
+@inline function b76Pair(
+  general: bool, i: i32, F: v128, K: v128, T: v128, v: v128, r: v128, sqrtT: v128, s: v128, valid: v128, live: v128,
+  isCall: usize, inverse: i32, price: usize, delta: usize, gamma: usize, vega: usize, theta: usize, rho: usize,
+): void {
+  const o = <usize>i << 3;
+  const zero = fsplat(0.0);
+  const w = vSign(isCall, i);
+  const D = vexp(f64x2.mul(f64x2.neg(r), T));
+  let n1 = zero, n2 = zero, pdf = zero;
+  if (!general || v128.any_true(live)) {
+    const FK = f64x2.div(F, K);
+    const xs = f64x2.div(vlog(FK), s);
+    const h = f64x2.mul(vf(F_HALF), s);
+    const d1 = f64x2.add(xs, h);
+    const d2 = f64x2.sub(xs, h);
+    const e1 = vexpNegHalfSq(d1);
+    pdf = f64x2.mul(vf(F_INV_SQRT_2PI), e1);
+    n1 = vnormCdf(f64x2.mul(w, d1), e1);
+    n2 = vnormCdf(f64x2.mul(w, d2), vShareExp(e1, FK, d2));
+  }
+  if (general) {
+    const st = vStep(f64x2.mul(w, f64x2.sub(F, K)));
+    n1 = v128.bitselect(n1, st, live);
+    n2 = v128.bitselect(n2, st, live);
+    pdf = v128.and(pdf, live);
+  }
+  const wD = f64x2.mul(w, D);
+  const V = f64x2.mul(wD, f64x2.sub(f64x2.mul(F, n1), f64x2.mul(K, n2)));
+  const dlt = f64x2.mul(wD, n1);
+  let gam = f64x2.div(f64x2.mul(D, pdf), f64x2.mul(F, s));
+  const veg = f64x2.mul(f64x2.mul(f64x2.mul(D, F), pdf), sqrtT);
+  let tht = f64x2.sub(f64x2.mul(r, V), f64x2.div(f64x2.mul(veg, v), f64x2.mul(vf(F_TWO), T)));
+  const rh = f64x2.mul(f64x2.neg(T), V);
+  if (general) {
+    gam = v128.and(gam, live);
+    tht = v128.and(tht, f64x2.gt(T, zero));
+  }
+  let o0 = V, o1 = dlt, o2 = gam, o3 = veg, o4 = tht, o5 = rh;
+  if (inverse) {
+    const U = f64x2.div(V, F);
+    const dU = f64x2.div(f64x2.sub(dlt, U), F);
+    o0 = U;
+    o1 = dU;
+    o2 = f64x2.div(f64x2.sub(gam, f64x2.mul(vf(F_TWO), dU)), F);
+    o3 = f64x2.div(veg, F);
+    o4 = f64x2.div(tht, F);
+    o5 = f64x2.div(rh, F);
+  }
+  if (general) {
+    const nan = vf(F_NAN);
+    o0 = v128.bitselect(o0, nan, valid);
+    o1 = v128.bitselect(o1, nan, valid);
+    o2 = v128.bitselect(o2, nan, valid);
+    o3 = v128.bitselect(o3, nan, valid);
+    o4 = v128.bitselect(o4, nan, valid);
+    o5 = v128.bitselect(o5, nan, valid);
+  }
+  v128.store(price + o, o0);
+  v128.store(delta + o, o1);
+  v128.store(gamma + o, o2);
+  v128.store(vega + o, o3);
+  v128.store(theta + o, o4);
+  v128.store(rho + o, o5);
+}
 
 export function black76(
   n: i32, forward: usize, strike: usize, t: usize, vol: usize, rate: usize, isCall: usize, inverse: i32,
@@ -205,8 +295,6 @@ export function black76(
 ): void {
   let i = 0;
   if (ASC_FEATURE_SIMD) {
-    const zero = fsplat(0.0);
-    const nan = fsplat(NaN);
     for (; i + 2 <= n; i += 2) {
       const o = <usize>i << 3;
       const F = v128.load(forward + o);
@@ -215,49 +303,13 @@ export function black76(
       const v = v128.load(vol + o);
       const r = v128.load(rate + o);
       const valid = vValid(F, K, T, v, r);
-      const w = vSign(isCall, i);
       const sqrtT = f64x2.sqrt(T);
       const s = f64x2.mul(v, sqrtT);
-      const D = vexp(f64x2.mul(f64x2.neg(r), T));
-      const live = f64x2.gt(s, zero);
-      const st = vStep(f64x2.mul(w, f64x2.sub(F, K)));
-      let n1 = st, n2 = st, pdf = zero;
-      if (v128.any_true(live)) {
-        const xs = f64x2.div(vlog(f64x2.div(F, K)), s);
-        const h = f64x2.mul(fsplat(0.5), s);
-        const d1 = f64x2.add(xs, h);
-        const d2 = f64x2.sub(xs, h);
-        const e1 = vexpNegHalfSq(d1);
-        pdf = v128.and(f64x2.mul(fsplat(INV_SQRT_2PI), e1), live);
-        n1 = v128.bitselect(vnormCdf(f64x2.mul(w, d1), e1, true), st, live);
-        n2 = v128.bitselect(vnormCdf(f64x2.mul(w, d2), zero, false), st, live);
-      }
-      const wD = f64x2.mul(w, D);
-      const V = f64x2.mul(wD, f64x2.sub(f64x2.mul(F, n1), f64x2.mul(K, n2)));
-      const dlt = f64x2.mul(wD, n1);
-      const gam = v128.and(f64x2.div(f64x2.mul(D, pdf), f64x2.mul(F, s)), live);
-      const veg = f64x2.mul(f64x2.mul(f64x2.mul(D, F), pdf), sqrtT);
-      const tht = v128.and(
-        f64x2.sub(f64x2.mul(r, V), f64x2.div(f64x2.mul(veg, v), f64x2.mul(fsplat(2.0), T))),
-        f64x2.gt(T, zero),
-      );
-      const rh = f64x2.mul(f64x2.neg(T), V);
-      if (inverse) {
-        const U = f64x2.div(V, F);
-        const dU = f64x2.div(f64x2.sub(dlt, U), F);
-        v128.store(price + o, v128.bitselect(U, nan, valid));
-        v128.store(delta + o, v128.bitselect(dU, nan, valid));
-        v128.store(gamma + o, v128.bitselect(f64x2.div(f64x2.sub(gam, f64x2.mul(fsplat(2.0), dU)), F), nan, valid));
-        v128.store(vega + o, v128.bitselect(f64x2.div(veg, F), nan, valid));
-        v128.store(theta + o, v128.bitselect(f64x2.div(tht, F), nan, valid));
-        v128.store(rho + o, v128.bitselect(f64x2.div(rh, F), nan, valid));
+      const live = f64x2.gt(s, fsplat(0.0));
+      if (v128.all_true<i64>(v128.and(valid, live))) {
+        b76Pair(false, i, F, K, T, v, r, sqrtT, s, valid, live, isCall, inverse, price, delta, gamma, vega, theta, rho);
       } else {
-        v128.store(price + o, v128.bitselect(V, nan, valid));
-        v128.store(delta + o, v128.bitselect(dlt, nan, valid));
-        v128.store(gamma + o, v128.bitselect(gam, nan, valid));
-        v128.store(vega + o, v128.bitselect(veg, nan, valid));
-        v128.store(theta + o, v128.bitselect(tht, nan, valid));
-        v128.store(rho + o, v128.bitselect(rh, nan, valid));
+        b76Pair(true, i, F, K, T, v, r, sqrtT, s, valid, live, isCall, inverse, price, delta, gamma, vega, theta, rho);
       }
     }
   }
@@ -272,7 +324,7 @@ export function black76Price(
   let i = 0;
   if (ASC_FEATURE_SIMD) {
     const zero = fsplat(0.0);
-    const nan = fsplat(NaN);
+    const nan = vf(F_NAN);
     for (; i + 2 <= n; i += 2) {
       const o = <usize>i << 3;
       const F = v128.load(forward + o);
@@ -288,10 +340,14 @@ export function black76Price(
       const st = vStep(f64x2.mul(w, f64x2.sub(F, K)));
       let n1 = st, n2 = st;
       if (v128.any_true(live)) {
-        const xs = f64x2.div(vlog(f64x2.div(F, K)), s);
-        const h = f64x2.mul(fsplat(0.5), s);
-        n1 = v128.bitselect(vnormCdf(f64x2.mul(w, f64x2.add(xs, h)), zero, false), st, live);
-        n2 = v128.bitselect(vnormCdf(f64x2.mul(w, f64x2.sub(xs, h)), zero, false), st, live);
+        const FK = f64x2.div(F, K);
+        const xs = f64x2.div(vlog(FK), s);
+        const h = f64x2.mul(vf(F_HALF), s);
+        const d1 = f64x2.add(xs, h);
+        const d2 = f64x2.sub(xs, h);
+        const e1 = vexpNegHalfSq(d1);
+        n1 = v128.bitselect(vnormCdf(f64x2.mul(w, d1), e1), st, live);
+        n2 = v128.bitselect(vnormCdf(f64x2.mul(w, d2), vShareExp(e1, FK, d2)), st, live);
       }
       let V = f64x2.mul(f64x2.mul(w, D), f64x2.sub(f64x2.mul(F, n1), f64x2.mul(K, n2)));
       if (inverse) V = f64x2.div(V, F);
@@ -310,7 +366,7 @@ export function bsm(
   let i = 0;
   if (ASC_FEATURE_SIMD) {
     const zero = fsplat(0.0);
-    const nan = fsplat(NaN);
+    const nan = vf(F_NAN);
     for (; i + 2 <= n; i += 2) {
       const o = <usize>i << 3;
       const S = v128.load(spot + o);
@@ -332,13 +388,13 @@ export function bsm(
       let n1 = st, n2 = st, pdf = zero;
       if (v128.any_true(live)) {
         const xs = f64x2.div(f64x2.add(vlog(f64x2.div(S, K)), f64x2.mul(f64x2.sub(r, y), T)), s);
-        const h = f64x2.mul(fsplat(0.5), s);
+        const h = f64x2.mul(vf(F_HALF), s);
         const d1 = f64x2.add(xs, h);
         const d2 = f64x2.sub(xs, h);
         const e1 = vexpNegHalfSq(d1);
-        pdf = v128.and(f64x2.mul(fsplat(INV_SQRT_2PI), e1), live);
-        n1 = v128.bitselect(vnormCdf(f64x2.mul(w, d1), e1, true), st, live);
-        n2 = v128.bitselect(vnormCdf(f64x2.mul(w, d2), zero, false), st, live);
+        pdf = v128.and(f64x2.mul(vf(F_INV_SQRT_2PI), e1), live);
+        n1 = v128.bitselect(vnormCdf(f64x2.mul(w, d1), e1), st, live);
+        n2 = v128.bitselect(vnormCdf(f64x2.mul(w, d2), vShareExp(e1, f64x2.div(SD, KD), d2)), st, live);
       }
       const V = f64x2.mul(w, f64x2.sub(f64x2.mul(SD, n1), f64x2.mul(KD, n2)));
       const veg = f64x2.mul(f64x2.mul(SD, pdf), sqrtT);
@@ -346,7 +402,7 @@ export function bsm(
       const gam = v128.and(f64x2.div(f64x2.mul(Dq, pdf), f64x2.mul(S, s)), live);
       const carry = f64x2.mul(w, f64x2.sub(f64x2.mul(f64x2.mul(y, SD), n1), f64x2.mul(f64x2.mul(r, KD), n2)));
       const tht = v128.and(
-        f64x2.sub(carry, f64x2.div(f64x2.mul(veg, v), f64x2.mul(fsplat(2.0), T))),
+        f64x2.sub(carry, f64x2.div(f64x2.mul(veg, v), f64x2.mul(vf(F_TWO), T))),
         f64x2.gt(T, zero),
       );
       const rh = f64x2.mul(f64x2.mul(f64x2.mul(w, T), KD), n2);

@@ -35,6 +35,13 @@ const LG5: f64 = 1.818357216161805012e-01; // 0x3FC74664 96CB03DE
 const LG6: f64 = 1.531383769920937332e-01; // 0x3FC39A09 D078C69F
 const LG7: f64 = 1.479819860511658591e-01; // 0x3FC2F112 DF3E5244
 
+// Thresholds as doubles: fdlibm's high-word tests hx > 0x3FD62E42 and hx < 0x3E300000 on |x| are exactly
+// |x| > 0x3FD62E42_FFFFFFFF and |x| < 0x3E300000_00000000 (= 2^-28), which f64 compares do in one instruction.
+const EXP_REDUCE: f64 = 0.34657359123229975; // 0x3FD62E42_FFFFFFFF, just below 0x3FD62E43_00000000 (≈ 0.5·ln2)
+const EXP_TINY: f64 = 3.725290298461914e-9; // 2^-28
+const MAGIC: f64 = 6755399441055744.0; // 1.5·2^52: k + MAGIC holds the integer k in its low mantissa bits
+const MIN_NORMAL: f64 = 2.2250738585072014e-308;
+
 // ---- normal-distribution constants (see js/normal.ts) --------------------------------------------------------------
 export const SQRT1_2: f64 = 0.7071067811865476; // 1/√2
 export const INV_SQRT_2PI: f64 = 0.3989422804014327; // 1/√(2π)
@@ -236,179 +243,310 @@ export function normCdfE(x: f64, e: f64): f64 {
 // f64x2
 // =====================================================================================================================
 
+// Vector constants live in a static table and are loaded with v128.load64_splat (one vmovddup from memory):
+// V8 (TurboFan, x64) otherwise rematerialises every v128.const inside the loop as movq r64, imm64; vmovq xmm, r64;
+// vpunpcklqdq — three instructions through the integer unit per constant per use, more than half of vexp.
+// Entry 0 is unused (0.0 stays a splat: V8 makes it with one vpxor).
+const VF_TABLE = memory.data<f64>([0.0, EXP_REDUCE, 0.5, INVLN2, LN2_HI, LN2_LO, EXP_P4, EXP_P5, EXP_P3, EXP_P2, EXP_P1, 2.0, 1.0, MAGIC, 708.0, TWOM1000, TWO1023, Infinity, O_THRESHOLD, U_THRESHOLD, EXP_TINY, E_CONST, MIN_NORMAL, TWO54, LG2, LG4, LG6, LG1, LG3, LG5, LG7, 0.33333333333333333, -Infinity, NaN, 64.0, SPLITTER, A4, A0, B0, A1, B1, A2, B2, A3, B3, C8, C0, D0, C1, D1, C2, D2, C3, D3, C4, D4, C5, D5, C6, D6, C7, D7, P5, P0, Q0, P1, Q1, P2, Q2, P3, Q3, P4, Q4, SQRPI, SQRT1_2, 0.46875, 4.0, -1.0, INV_SQRT_2PI]);
+const VI_TABLE = memory.data<i64>([-9223372036854775808, 0x3FF, 0x4338000000000000, -1021, 1024, 1000, 1, -1023, -54, 0x000FFFFF, 0x95F64, 0x100000, 0xFFFFFFFF, 0x3FF00000, 0x6147A, 0x6B851, 2, 3]);
+// indices into VF_TABLE / VI_TABLE
+const F_ZERO = 0;
+const F_EXP_REDUCE = 1;
+export const F_HALF = 2;
+const F_INVLN2 = 3;
+const F_LN2_HI = 4;
+const F_LN2_LO = 5;
+const F_EXP_P4 = 6;
+const F_EXP_P5 = 7;
+const F_EXP_P3 = 8;
+const F_EXP_P2 = 9;
+const F_EXP_P1 = 10;
+export const F_TWO = 11;
+export const F_ONE = 12;
+const F_MAGIC = 13;
+const F_EXP_FAST_MAX = 14;
+const F_TWOM1000 = 15;
+const F_TWO1023 = 16;
+export const F_INF = 17;
+const F_O_THRESHOLD = 18;
+const F_U_THRESHOLD = 19;
+const F_EXP_TINY = 20;
+const F_E_CONST = 21;
+const F_MIN_NORMAL = 22;
+const F_TWO54 = 23;
+const F_LG2 = 24;
+const F_LG4 = 25;
+const F_LG6 = 26;
+const F_LG1 = 27;
+const F_LG3 = 28;
+const F_LG5 = 29;
+const F_LG7 = 30;
+const F_THIRD = 31;
+const F_NEG_INF = 32;
+export const F_NAN = 33;
+const F_SIXTY_FOUR = 34;
+const F_SPLITTER = 35;
+const F_A4 = 36;
+const F_A0 = 37;
+const F_B0 = 38;
+const F_A1 = 39;
+const F_B1 = 40;
+const F_A2 = 41;
+const F_B2 = 42;
+const F_A3 = 43;
+const F_B3 = 44;
+const F_C8 = 45;
+const F_C0 = 46;
+const F_D0 = 47;
+const F_C1 = 48;
+const F_D1 = 49;
+const F_C2 = 50;
+const F_D2 = 51;
+const F_C3 = 52;
+const F_D3 = 53;
+const F_C4 = 54;
+const F_D4 = 55;
+const F_C5 = 56;
+const F_D5 = 57;
+const F_C6 = 58;
+const F_D6 = 59;
+const F_C7 = 60;
+const F_D7 = 61;
+const F_P5 = 62;
+const F_P0 = 63;
+const F_Q0 = 64;
+const F_P1 = 65;
+const F_Q1 = 66;
+const F_P2 = 67;
+const F_Q2 = 68;
+const F_P3 = 69;
+const F_Q3 = 70;
+const F_P4 = 71;
+const F_Q4 = 72;
+const F_SQRPI = 73;
+const F_SQRT1_2 = 74;
+const F_CODY_T1 = 75;
+const F_CODY_T2 = 76;
+export const F_MINUS_ONE = 77;
+export const F_INV_SQRT_2PI = 78;
+const I_SIGN = 0;
+const I_BIAS = 1;
+const I_MAGIC_BITS = 2;
+const I_M1021 = 3;
+const I_P1024 = 4;
+const I_P1000 = 5;
+const I_ONE = 6;
+const I_M1023 = 7;
+const I_M54 = 8;
+const I_HI_MANT = 9;
+const I_X95F64 = 10;
+const I_X100000 = 11;
+const I_LO32 = 12;
+const I_X3FF00000 = 13;
+const I_X6147A = 14;
+const I_X6B851 = 15;
+const I_TWO = 16;
+const I_THREE = 17;
+/** The f64 constant #i of VF_TABLE in both lanes. */
+// @ts-ignore: decorator
+@inline export function vf(i: i32): v128 {
+  return v128.load64_splat(VF_TABLE + (<usize>i << 3));
+}
+/** The i64 constant #i of VI_TABLE in both lanes. */
+// @ts-ignore: decorator
+@inline function vi(i: i32): v128 {
+  return v128.load64_splat(VI_TABLE + (<usize>i << 3));
+}
+
 // @ts-ignore: decorator
 @inline function fsplat(x: f64): v128 {
   return f64x2.splat(x);
 }
-// @ts-ignore: decorator
-@inline function isplat(x: i64): v128 {
-  return i64x2.splat(x);
-}
 
-/** Lane-wise e^x, bit-identical to expF on each lane. */
-export function vexp(x: v128): v128 {
-  // |x|'s high word: bits 62..32
-  const hx = i64x2.shr_u(i64x2.shl(x, 1), 33);
-  const reduce = i64x2.gt_s(hx, isplat(0x3FD62E42)); // |x| > 0.5·ln2 (else k = 0)
-  const half = v128.or(fsplat(0.5), v128.and(x, isplat(0x8000000000000000))); // copysign(0.5, x)
+
+/**
+ * Lane-wise e^x, bit-identical to expF on each lane. The fast path (every lane |x| ≤ 708, so 2^k is a normal
+ * double) scales with one multiply; otherwise the full fdlibm/V8 special-case logic runs lane-wise.
+ */
+// @ts-ignore: decorator
+@inline export function vexp(x: v128): v128 {
+  const ax = f64x2.abs(x);
+  const reduce = f64x2.gt(ax, vf(F_EXP_REDUCE)); // |x| > 0.5·ln2 (else k = 0)
+  const half = v128.or(vf(F_HALF), v128.and(x, vi(I_SIGN))); // copysign(0.5, x)
   // k = (int)(invln2·x ± 0.5); in the 1.5·ln2 band this is ±1, as fdlibm's shortcut, with the same hi/lo bits
-  const kf = v128.and(f64x2.trunc(f64x2.add(f64x2.mul(fsplat(INVLN2), x), half)), reduce);
-  const hi = f64x2.sub(x, f64x2.mul(kf, fsplat(LN2_HI)));
-  const lo = f64x2.mul(kf, fsplat(LN2_LO));
+  const kf = v128.and(f64x2.trunc(f64x2.add(f64x2.mul(vf(F_INVLN2), x), half)), reduce);
+  const hi = f64x2.sub(x, f64x2.mul(kf, vf(F_LN2_HI)));
+  const lo = f64x2.mul(kf, vf(F_LN2_LO));
   const r = f64x2.sub(hi, lo);
   const t = f64x2.mul(r, r);
-  let p = f64x2.add(fsplat(EXP_P4), f64x2.mul(t, fsplat(EXP_P5)));
-  p = f64x2.add(fsplat(EXP_P3), f64x2.mul(t, p));
-  p = f64x2.add(fsplat(EXP_P2), f64x2.mul(t, p));
-  p = f64x2.add(fsplat(EXP_P1), f64x2.mul(t, p));
+  let p = f64x2.add(vf(F_EXP_P4), f64x2.mul(t, vf(F_EXP_P5)));
+  p = f64x2.add(vf(F_EXP_P3), f64x2.mul(t, p));
+  p = f64x2.add(vf(F_EXP_P2), f64x2.mul(t, p));
+  p = f64x2.add(vf(F_EXP_P1), f64x2.mul(t, p));
   const c = f64x2.sub(r, f64x2.mul(t, p));
   // y = 1 − ((lo − r·c/(2 − c)) − hi); for k = 0 this equals fdlibm's 1 − (r·c/(c − 2) − r) bit for bit
-  const q = f64x2.div(f64x2.mul(r, c), f64x2.sub(fsplat(2.0), c));
-  const y = f64x2.sub(fsplat(1.0), f64x2.sub(f64x2.sub(lo, q), hi));
-  // scale by 2^k: k ≥ −1021 → ·2^k; k = 1024 → ·2·2^1023; k < −1021 → ·2^(k+1000)·2^−1000 (as V8 does)
-  const k = i64x2.extend_low_i32x4_s(i32x4.trunc_sat_f64x2_s_zero(kf));
-  const low = i64x2.lt_s(k, isplat(-1021));
-  const top = i64x2.eq(k, isplat(1024));
-  let kk = i64x2.add(k, v128.and(low, isplat(1000)));
-  kk = v128.bitselect(isplat(1), kk, top);
-  const s1 = i64x2.shl(i64x2.add(kk, isplat(0x3FF)), 52);
-  const s2 = v128.bitselect(fsplat(TWOM1000), v128.bitselect(fsplat(TWO1023), fsplat(1.0), top), low);
-  let res = f64x2.mul(f64x2.mul(y, s1), s2);
-  // special lanes, in fdlibm's order of precedence (last select wins)
-  res = v128.bitselect(f64x2.add(fsplat(1.0), x), res, i64x2.lt_s(hx, isplat(0x3E300000)));
-  res = v128.bitselect(fsplat(E_CONST), res, f64x2.eq(x, fsplat(1.0)));
-  res = v128.bitselect(fsplat(Infinity), res, f64x2.gt(x, fsplat(O_THRESHOLD)));
-  res = v128.bitselect(fsplat(0.0), res, f64x2.lt(x, fsplat(U_THRESHOLD)));
-  res = v128.bitselect(f64x2.add(x, x), res, f64x2.ne(x, x));
-  return res;
+  const q = f64x2.div(f64x2.mul(r, c), f64x2.sub(vf(F_TWO), c));
+  const y = f64x2.sub(vf(F_ONE), f64x2.sub(f64x2.sub(lo, q), hi));
+  // the integer k from kf's bits: kf + 1.5·2^52 has bit pattern 0x4338000000000000 + k
+  const kbits = f64x2.add(kf, vf(F_MAGIC));
+  let res: v128;
+  if (v128.all_true<i64>(f64x2.le(ax, vf(F_EXP_FAST_MAX)))) {
+    // k ∈ [−1021, 1022]: 2^k = bits (k + 1023) << 52 (the magic's high bits shift out)
+    res = f64x2.mul(y, i64x2.shl(i64x2.add(kbits, vi(I_BIAS)), 52));
+  } else {
+    // k ≥ −1021 → ·2^k; k = 1024 → ·2·2^1023; k < −1021 → ·2^(k+1000)·2^−1000 (as V8 does); then the overflow,
+    // underflow and NaN lanes
+    const k = i64x2.sub(kbits, vi(I_MAGIC_BITS));
+    const low = i64x2.lt_s(k, vi(I_M1021));
+    const top = i64x2.eq(k, vi(I_P1024));
+    let kk = i64x2.add(k, v128.and(low, vi(I_P1000)));
+    kk = v128.bitselect(vi(I_ONE), kk, top);
+    const s1 = i64x2.shl(i64x2.add(kk, vi(I_BIAS)), 52);
+    const s2 = v128.bitselect(vf(F_TWOM1000), v128.bitselect(vf(F_TWO1023), vf(F_ONE), top), low);
+    res = f64x2.mul(f64x2.mul(y, s1), s2);
+    res = v128.bitselect(vf(F_INF), res, f64x2.gt(x, vf(F_O_THRESHOLD)));
+    res = v128.bitselect(fsplat(0.0), res, f64x2.lt(x, vf(F_U_THRESHOLD)));
+    res = v128.bitselect(f64x2.add(x, x), res, f64x2.ne(x, x));
+  }
+  // |x| < 2^-28 → 1 + x; exp(1) → V8's E (neither lane can be an overflow/NaN lane)
+  res = v128.bitselect(f64x2.add(vf(F_ONE), x), res, f64x2.lt(ax, vf(F_EXP_TINY)));
+  return v128.bitselect(vf(F_E_CONST), res, f64x2.eq(x, vf(F_ONE)));
 }
 
-/** Lane-wise ln x, bit-identical to logF on each lane. */
-export function vlog(x: v128): v128 {
-  const hx0 = i64x2.shr_s(x, 32);
-  const sub = i64x2.lt_s(hx0, isplat(0x00100000)); // subnormal (and zero/negative, fixed up at the end)
-  const xs = v128.bitselect(f64x2.mul(x, fsplat(TWO54)), x, sub);
-  const hx = i64x2.shr_s(xs, 32);
-  let k = i64x2.add(v128.and(sub, isplat(-54)), i64x2.sub(i64x2.shr_s(hx, 20), isplat(1023)));
-  const hm = v128.and(hx, isplat(0x000FFFFF));
-  const i = v128.and(i64x2.add(hm, isplat(0x95F64)), isplat(0x100000));
-  const xn = v128.or(v128.and(xs, isplat(0xFFFFFFFF)), i64x2.shl(v128.or(hm, v128.xor(i, isplat(0x3FF00000))), 32));
-  k = i64x2.add(k, i64x2.shr_s(i, 20));
-  const f = f64x2.sub(xn, fsplat(1.0));
+/**
+ * Lane-wise ln x, bit-identical to logF on each lane. Fast path: every lane a positive normal finite double
+ * (the subnormal rescaling and the 0 / negative / ∞ / NaN lanes run only when some lane needs them).
+ */
+// @ts-ignore: decorator
+@inline export function vlog(x: v128): v128 {
+  const normal = v128.and(f64x2.ge(x, vf(F_MIN_NORMAL)), f64x2.lt(x, vf(F_INF)));
+  const fast = v128.all_true<i64>(normal);
+  let xs = x;
+  let k0 = vi(I_M1023);
+  if (!fast) {
+    const sub = f64x2.lt(x, vf(F_MIN_NORMAL)); // subnormal (zero/negative lanes are fixed up at the end)
+    xs = v128.bitselect(f64x2.mul(x, vf(F_TWO54)), x, sub);
+    k0 = i64x2.add(k0, v128.and(sub, vi(I_M54)));
+  }
+  const hx = i64x2.shr_u(xs, 32); // high word (sign bit 0 on every lane that survives the fix-ups)
+  let k = i64x2.add(k0, i64x2.shr_u(hx, 20));
+  const hm = v128.and(hx, vi(I_HI_MANT));
+  const i = v128.and(i64x2.add(hm, vi(I_X95F64)), vi(I_X100000));
+  const xn = v128.or(v128.and(xs, vi(I_LO32)), i64x2.shl(v128.or(hm, v128.xor(i, vi(I_X3FF00000))), 32));
+  k = i64x2.add(k, i64x2.shr_u(i, 20));
+  const f = f64x2.sub(xn, vf(F_ONE));
   const dk = f64x2.convert_low_i32x4_s(i32x4.shuffle(k, k, 0, 2, 0, 2));
-  const dkHi = f64x2.mul(dk, fsplat(LN2_HI));
-  const dkLo = f64x2.mul(dk, fsplat(LN2_LO));
-  // |f| < 2^-20: dk·ln2_hi − ((R − dk·ln2_lo) − f), R = f²(½ − f/3) (covers fdlibm's f = 0 and k = 0 variants)
+  const dkHi = f64x2.mul(dk, vf(F_LN2_HI));
+  const dkLo = f64x2.mul(dk, vf(F_LN2_LO));
   const ff = f64x2.mul(f, f);
-  const Rs = f64x2.mul(ff, f64x2.sub(fsplat(0.5), f64x2.mul(fsplat(0.33333333333333333), f)));
-  const A = f64x2.sub(dkHi, f64x2.sub(f64x2.sub(Rs, dkLo), f));
-  const s = f64x2.div(f, f64x2.add(fsplat(2.0), f));
+  const s = f64x2.div(f, f64x2.add(vf(F_TWO), f));
   const z = f64x2.mul(s, s);
   const w = f64x2.mul(z, z);
-  const t1 = f64x2.mul(w, f64x2.add(fsplat(LG2), f64x2.mul(w, f64x2.add(fsplat(LG4), f64x2.mul(w, fsplat(LG6))))));
+  const t1 = f64x2.mul(w, f64x2.add(vf(F_LG2), f64x2.mul(w, f64x2.add(vf(F_LG4), f64x2.mul(w, vf(F_LG6))))));
   const t2 = f64x2.mul(
     z,
-    f64x2.add(fsplat(LG1), f64x2.mul(w, f64x2.add(fsplat(LG3), f64x2.mul(w, f64x2.add(fsplat(LG5), f64x2.mul(w, fsplat(LG7))))))),
+    f64x2.add(vf(F_LG1), f64x2.mul(w, f64x2.add(vf(F_LG3), f64x2.mul(w, f64x2.add(vf(F_LG5), f64x2.mul(w, vf(F_LG7))))))),
   );
   const R = f64x2.add(t2, t1);
-  const hfsq = f64x2.mul(fsplat(0.5), ff);
+  const hfsq = f64x2.mul(vf(F_HALF), ff);
   const B = f64x2.sub(dkHi, f64x2.sub(f64x2.sub(hfsq, f64x2.add(f64x2.mul(s, f64x2.add(hfsq, R)), dkLo)), f));
   const C = f64x2.sub(dkHi, f64x2.sub(f64x2.sub(f64x2.mul(s, f64x2.sub(f, R)), dkLo), f));
-  const small = i64x2.lt_s(v128.and(i64x2.add(hm, isplat(2)), isplat(0x000FFFFF)), isplat(3));
-  const ipos = i64x2.gt_s(v128.or(i64x2.sub(hm, isplat(0x6147A)), i64x2.sub(isplat(0x6B851), hm)), isplat(0));
-  let res = v128.bitselect(A, v128.bitselect(B, C, ipos), small);
-  res = v128.bitselect(fsplat(-Infinity), res, f64x2.eq(x, fsplat(0.0)));
-  res = v128.bitselect(fsplat(NaN), res, f64x2.lt(x, fsplat(0.0)));
-  res = v128.bitselect(f64x2.add(x, x), res, v128.or(i64x2.ge_s(hx, isplat(0x7FF00000)), f64x2.ne(x, x)));
+  const ipos = i64x2.gt_s(v128.or(i64x2.sub(hm, vi(I_X6147A)), i64x2.sub(vi(I_X6B851), hm)), i64x2.splat(0));
+  let res = v128.bitselect(B, C, ipos);
+  const small = i64x2.lt_s(v128.and(i64x2.add(hm, vi(I_TWO)), vi(I_HI_MANT)), vi(I_THREE));
+  if (v128.any_true(small)) {
+    // |f| < 2^-20: dk·ln2_hi − ((R − dk·ln2_lo) − f), R = f²(½ − f/3) (covers fdlibm's f = 0 and k = 0 variants)
+    const Rs = f64x2.mul(ff, f64x2.sub(vf(F_HALF), f64x2.mul(vf(F_THIRD), f)));
+    res = v128.bitselect(f64x2.sub(dkHi, f64x2.sub(f64x2.sub(Rs, dkLo), f)), res, small);
+  }
+  if (!fast) {
+    res = v128.bitselect(vf(F_NEG_INF), res, f64x2.eq(x, fsplat(0.0)));
+    res = v128.bitselect(vf(F_NAN), res, f64x2.lt(x, fsplat(0.0)));
+    res = v128.bitselect(f64x2.add(x, x), res, v128.or(f64x2.eq(x, vf(F_INF)), f64x2.ne(x, x)));
+  }
   return res;
 }
 
 /** Lane-wise e^{−x²/2} (twin of expNegHalfSq). */
 // @ts-ignore: decorator
 @inline export function vexpNegHalfSq(x: v128): v128 {
-  const a = f64x2.min(f64x2.abs(x), fsplat(64.0));
-  const p = f64x2.mul(a, fsplat(SPLITTER));
+  const a = f64x2.min(f64x2.abs(x), vf(F_SIXTY_FOUR));
+  const p = f64x2.mul(a, vf(F_SPLITTER));
   const ah = f64x2.sub(p, f64x2.sub(p, a));
   const al = f64x2.sub(a, ah);
-  const hi = f64x2.mul(fsplat(0.5), f64x2.mul(ah, ah));
-  const lo = f64x2.mul(al, f64x2.add(ah, f64x2.mul(fsplat(0.5), al)));
+  const hi = f64x2.mul(vf(F_HALF), f64x2.mul(ah, ah));
+  const lo = f64x2.mul(al, f64x2.add(ah, f64x2.mul(vf(F_HALF), al)));
   const s = f64x2.add(hi, lo);
   const err = f64x2.add(f64x2.sub(hi, s), lo);
-  return f64x2.mul(vexp(f64x2.neg(s)), f64x2.sub(fsplat(1.0), err));
+  return f64x2.mul(vexp(f64x2.neg(s)), f64x2.sub(vf(F_ONE), err));
 }
 
 // @ts-ignore: decorator
 @inline function vErfCentral(x: v128, y: v128): v128 {
   const ysq = f64x2.mul(y, y);
-  let num = f64x2.mul(fsplat(A4), ysq);
+  let num = f64x2.mul(vf(F_A4), ysq);
   let den = ysq;
-  num = f64x2.mul(f64x2.add(num, fsplat(A0)), ysq);
-  den = f64x2.mul(f64x2.add(den, fsplat(B0)), ysq);
-  num = f64x2.mul(f64x2.add(num, fsplat(A1)), ysq);
-  den = f64x2.mul(f64x2.add(den, fsplat(B1)), ysq);
-  num = f64x2.mul(f64x2.add(num, fsplat(A2)), ysq);
-  den = f64x2.mul(f64x2.add(den, fsplat(B2)), ysq);
-  const erf = f64x2.div(f64x2.mul(y, f64x2.add(num, fsplat(A3))), f64x2.add(den, fsplat(B3)));
-  const he = f64x2.mul(fsplat(0.5), erf);
-  return v128.bitselect(f64x2.sub(fsplat(0.5), he), f64x2.add(fsplat(0.5), he), f64x2.lt(x, fsplat(0.0)));
+  num = f64x2.mul(f64x2.add(num, vf(F_A0)), ysq);
+  den = f64x2.mul(f64x2.add(den, vf(F_B0)), ysq);
+  num = f64x2.mul(f64x2.add(num, vf(F_A1)), ysq);
+  den = f64x2.mul(f64x2.add(den, vf(F_B1)), ysq);
+  num = f64x2.mul(f64x2.add(num, vf(F_A2)), ysq);
+  den = f64x2.mul(f64x2.add(den, vf(F_B2)), ysq);
+  const erf = f64x2.div(f64x2.mul(y, f64x2.add(num, vf(F_A3))), f64x2.add(den, vf(F_B3)));
+  const he = f64x2.mul(vf(F_HALF), erf);
+  return v128.bitselect(f64x2.sub(vf(F_HALF), he), f64x2.add(vf(F_HALF), he), f64x2.lt(x, fsplat(0.0)));
 }
 
 // @ts-ignore: decorator
 @inline function vErfcxMid(y: v128): v128 {
-  let num = f64x2.mul(fsplat(C8), y);
+  let num = f64x2.mul(vf(F_C8), y);
   let den = y;
-  num = f64x2.mul(f64x2.add(num, fsplat(C0)), y);
-  den = f64x2.mul(f64x2.add(den, fsplat(D0)), y);
-  num = f64x2.mul(f64x2.add(num, fsplat(C1)), y);
-  den = f64x2.mul(f64x2.add(den, fsplat(D1)), y);
-  num = f64x2.mul(f64x2.add(num, fsplat(C2)), y);
-  den = f64x2.mul(f64x2.add(den, fsplat(D2)), y);
-  num = f64x2.mul(f64x2.add(num, fsplat(C3)), y);
-  den = f64x2.mul(f64x2.add(den, fsplat(D3)), y);
-  num = f64x2.mul(f64x2.add(num, fsplat(C4)), y);
-  den = f64x2.mul(f64x2.add(den, fsplat(D4)), y);
-  num = f64x2.mul(f64x2.add(num, fsplat(C5)), y);
-  den = f64x2.mul(f64x2.add(den, fsplat(D5)), y);
-  num = f64x2.mul(f64x2.add(num, fsplat(C6)), y);
-  den = f64x2.mul(f64x2.add(den, fsplat(D6)), y);
-  return f64x2.div(f64x2.add(num, fsplat(C7)), f64x2.add(den, fsplat(D7)));
+  num = f64x2.mul(f64x2.add(num, vf(F_C0)), y);
+  den = f64x2.mul(f64x2.add(den, vf(F_D0)), y);
+  num = f64x2.mul(f64x2.add(num, vf(F_C1)), y);
+  den = f64x2.mul(f64x2.add(den, vf(F_D1)), y);
+  num = f64x2.mul(f64x2.add(num, vf(F_C2)), y);
+  den = f64x2.mul(f64x2.add(den, vf(F_D2)), y);
+  num = f64x2.mul(f64x2.add(num, vf(F_C3)), y);
+  den = f64x2.mul(f64x2.add(den, vf(F_D3)), y);
+  num = f64x2.mul(f64x2.add(num, vf(F_C4)), y);
+  den = f64x2.mul(f64x2.add(den, vf(F_D4)), y);
+  num = f64x2.mul(f64x2.add(num, vf(F_C5)), y);
+  den = f64x2.mul(f64x2.add(den, vf(F_D5)), y);
+  num = f64x2.mul(f64x2.add(num, vf(F_C6)), y);
+  den = f64x2.mul(f64x2.add(den, vf(F_D6)), y);
+  return f64x2.div(f64x2.add(num, vf(F_C7)), f64x2.add(den, vf(F_D7)));
 }
 
 // @ts-ignore: decorator
 @inline function vErfcxFar(y: v128): v128 {
-  const ysq = f64x2.div(fsplat(1.0), f64x2.mul(y, y));
-  let num = f64x2.mul(fsplat(P5), ysq);
+  const ysq = f64x2.div(vf(F_ONE), f64x2.mul(y, y));
+  let num = f64x2.mul(vf(F_P5), ysq);
   let den = ysq;
-  num = f64x2.mul(f64x2.add(num, fsplat(P0)), ysq);
-  den = f64x2.mul(f64x2.add(den, fsplat(Q0)), ysq);
-  num = f64x2.mul(f64x2.add(num, fsplat(P1)), ysq);
-  den = f64x2.mul(f64x2.add(den, fsplat(Q1)), ysq);
-  num = f64x2.mul(f64x2.add(num, fsplat(P2)), ysq);
-  den = f64x2.mul(f64x2.add(den, fsplat(Q2)), ysq);
-  num = f64x2.mul(f64x2.add(num, fsplat(P3)), ysq);
-  den = f64x2.mul(f64x2.add(den, fsplat(Q3)), ysq);
-  const frac = f64x2.div(f64x2.mul(ysq, f64x2.add(num, fsplat(P4))), f64x2.add(den, fsplat(Q4)));
-  return f64x2.div(f64x2.sub(fsplat(SQRPI), frac), y);
+  num = f64x2.mul(f64x2.add(num, vf(F_P0)), ysq);
+  den = f64x2.mul(f64x2.add(den, vf(F_Q0)), ysq);
+  num = f64x2.mul(f64x2.add(num, vf(F_P1)), ysq);
+  den = f64x2.mul(f64x2.add(den, vf(F_Q1)), ysq);
+  num = f64x2.mul(f64x2.add(num, vf(F_P2)), ysq);
+  den = f64x2.mul(f64x2.add(den, vf(F_Q2)), ysq);
+  num = f64x2.mul(f64x2.add(num, vf(F_P3)), ysq);
+  den = f64x2.mul(f64x2.add(den, vf(F_Q3)), ysq);
+  const frac = f64x2.div(f64x2.mul(ysq, f64x2.add(num, vf(F_P4))), f64x2.add(den, vf(F_Q4)));
+  return f64x2.div(f64x2.sub(vf(F_SQRPI), frac), y);
 }
 
 /**
- * Lane-wise Φ(x). `e` holds expNegHalfSq(x) when `haveE`; otherwise it is computed here, and only when some lane
- * is in a tail interval. Each interval's rational is evaluated only if some lane needs it.
+ * Lane-wise Φ(x) given e = e^{−x²/2} (only read on tail lanes). Branch-free over Cody's first two intervals (both
+ * rationals are evaluated and selected: with mixed lanes a data-dependent branch mispredicts more than it saves);
+ * the third (|x| > 4√2, rare) only when some lane needs it.
  */
 // @ts-ignore: decorator
-@inline export function vnormCdf(x: v128, e: v128, haveE: bool): v128 {
-  const y = f64x2.mul(f64x2.abs(x), fsplat(SQRT1_2));
-  const central = f64x2.le(y, fsplat(0.46875));
-  const mid = f64x2.le(y, fsplat(4.0)); // includes the central lanes; NaN lanes fall in the far branch
-  let res = fsplat(0.0);
-  if (!v128.all_true<i64>(central)) {
-    const needFar = !v128.all_true<i64>(mid);
-    let r = v128.any_true(v128.andnot(mid, central)) ? vErfcxMid(y) : fsplat(0.0);
-    if (needFar) r = v128.bitselect(r, vErfcxFar(y), mid);
-    const ee = haveE ? e : vexpNegHalfSq(x);
-    const tail = f64x2.mul(f64x2.mul(fsplat(0.5), r), ee);
-    res = v128.bitselect(tail, f64x2.sub(fsplat(1.0), tail), f64x2.lt(x, fsplat(0.0)));
-  }
-  if (v128.any_true(central)) res = v128.bitselect(vErfCentral(x, y), res, central);
-  return res;
+@inline export function vnormCdf(x: v128, e: v128): v128 {
+  const y = f64x2.mul(f64x2.abs(x), vf(F_SQRT1_2));
+  const mid = f64x2.le(y, vf(F_CODY_T2)); // NaN lanes fall in the far branch
+  let r = vErfcxMid(y);
+  if (!v128.all_true<i64>(mid)) r = v128.bitselect(r, vErfcxFar(y), mid);
+  const tail = f64x2.mul(f64x2.mul(vf(F_HALF), r), e);
+  const res = v128.bitselect(tail, f64x2.sub(vf(F_ONE), tail), f64x2.lt(x, f64x2.splat(0.0)));
+  return v128.bitselect(vErfCentral(x, y), res, f64x2.le(y, vf(F_CODY_T1)));
 }

@@ -9,7 +9,8 @@
 //   BSM (spot S, yield q): the same with F = S·e^{(r−q)T}, ln(F/K) = ln(S/K) + (r − q)T, written with Dq = e^{−qT}:
 //             V = w·(Dq·S·N(w·d1) − D·K·N(w·d2)); Δ = w·Dq·N(w·d1); Γ = Dq·φ(d1)/(S·s); vega = Dq·S·φ(d1)·√T;
 //             θ = w·(q·Dq·S·N(w·d1) − r·D·K·N(w·d2)) − vega·σ/(2T); ρ = ∂V/∂r at fixed q = w·T·D·K·N(w·d2).
-//   N(w·d) is evaluated directly (never as 1 − N(d)), so out-of-the-money tails keep their relative accuracy.
+//   N(w·d) is evaluated directly (never as 1 − N(d)), so out-of-the-money tails keep their relative accuracy;
+//   φ(d1) and the tails of N(w·d1), N(w·d2) share one exponential (see E_SHARE_MIN).
 //
 // Inverse (coin-settled) Black-76, `inverse = true`: the columns hold U = V/F (value in coin) and its exact
 // derivatives with respect to F: ∂U/∂F = Δ/F − V/F² = (Δ − U)/F (coin per unit of F), ∂²U/∂F² =
@@ -27,7 +28,14 @@
 // No kernel throws: the loop writes NaN and moves on.
 
 import type { Black76Inputs, BsmInputs, GreeksOutputs } from "../types.js";
-import { INV_SQRT_2PI, expNegHalfSq, normCdf, normCdfE } from "./normal.js";
+import { INV_SQRT_2PI, expNegHalfSq, normCdfE } from "./normal.js";
+
+/**
+ * e^{−d2²/2} = e^{−d1²/2}·F/K (since d1² − d2² = 2·ln(F/K)): the tail of N(d2) reuses d1's exponential with one
+ * multiply while e^{−d1²/2} is a normal double with full precision (> 1e-290); below that (|d1| > 36.5, or K = 0)
+ * it is computed directly. The relative error of the product (~ε·d²) is that of d2 itself, so nothing is lost.
+ */
+const E_SHARE_MIN = 1e-290;
 
 /** The step N(±∞) of a degenerate (s = 0) option: 1 in the money, 0 out of it, ½ at the money. */
 function step(u: number): number {
@@ -54,14 +62,15 @@ export function black76(inputs: Black76Inputs, inverse: boolean, out: GreeksOutp
     const D = Math.exp(-r * T);
     let n1: number, n2: number, pdf: number;
     if (s > 0) {
-      const xs = Math.log(F / K) / s;
+      const FK = F / K;
+      const xs = Math.log(FK) / s;
       const h = 0.5 * s;
       const d1 = xs + h;
       const d2 = xs - h;
       const e1 = expNegHalfSq(d1);
       pdf = INV_SQRT_2PI * e1;
       n1 = normCdfE(w * d1, e1);
-      n2 = normCdf(w * d2);
+      n2 = normCdfE(w * d2, e1 > E_SHARE_MIN ? e1 * FK : expNegHalfSq(d2));
     } else {
       n1 = n2 = step(w * (F - K));
       pdf = 0;
@@ -112,10 +121,14 @@ export function black76Price(inputs: Black76Inputs, inverse: boolean, out: Float
     const D = Math.exp(-r * T);
     let n1: number, n2: number;
     if (s > 0) {
-      const xs = Math.log(F / K) / s;
+      const FK = F / K;
+      const xs = Math.log(FK) / s;
       const h = 0.5 * s;
-      n1 = normCdf(w * (xs + h));
-      n2 = normCdf(w * (xs - h));
+      const d1 = xs + h;
+      const d2 = xs - h;
+      const e1 = expNegHalfSq(d1);
+      n1 = normCdfE(w * d1, e1);
+      n2 = normCdfE(w * d2, e1 > E_SHARE_MIN ? e1 * FK : expNegHalfSq(d2));
     } else {
       n1 = n2 = step(w * (F - K));
     }
@@ -158,7 +171,7 @@ export function bsm(inputs: BsmInputs, out: GreeksOutputs): GreeksOutputs {
       const e1 = expNegHalfSq(d1);
       pdf = INV_SQRT_2PI * e1;
       n1 = normCdfE(w * d1, e1);
-      n2 = normCdf(w * d2);
+      n2 = normCdfE(w * d2, e1 > E_SHARE_MIN ? e1 * (SD / KD) : expNegHalfSq(d2));
     } else {
       n1 = n2 = step(w * (SD - KD));
       pdf = 0;

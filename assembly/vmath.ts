@@ -536,17 +536,21 @@ const I_THREE = 17;
 }
 
 /**
- * Lane-wise Φ(x) given e = e^{−x²/2} (only read on tail lanes). Branch-free over Cody's first two intervals (both
- * rationals are evaluated and selected: with mixed lanes a data-dependent branch mispredicts more than it saves);
- * the third (|x| > 4√2, rare) only when some lane needs it.
+ * Lane-wise Φ(x) given e = e^{−x²/2} (only read on tail lanes). Each of Cody's three rationals is evaluated only
+ * when some lane lies in its interval.
  */
 // @ts-ignore: decorator
 @inline export function vnormCdf(x: v128, e: v128): v128 {
   const y = f64x2.mul(f64x2.abs(x), vf(F_SQRT1_2));
-  const mid = f64x2.le(y, vf(F_CODY_T2)); // NaN lanes fall in the far branch
-  let r = vErfcxMid(y);
-  if (!v128.all_true<i64>(mid)) r = v128.bitselect(r, vErfcxFar(y), mid);
-  const tail = f64x2.mul(f64x2.mul(vf(F_HALF), r), e);
-  const res = v128.bitselect(tail, f64x2.sub(vf(F_ONE), tail), f64x2.lt(x, f64x2.splat(0.0)));
-  return v128.bitselect(vErfCentral(x, y), res, f64x2.le(y, vf(F_CODY_T1)));
+  const central = f64x2.le(y, vf(F_CODY_T1));
+  const mid = f64x2.le(y, vf(F_CODY_T2)); // includes the central lanes; NaN lanes fall in the far branch
+  let res = f64x2.splat(0.0);
+  if (!v128.all_true<i64>(central)) {
+    let r = v128.any_true(v128.andnot(mid, central)) ? vErfcxMid(y) : f64x2.splat(0.0);
+    if (!v128.all_true<i64>(mid)) r = v128.bitselect(r, vErfcxFar(y), mid);
+    const tail = f64x2.mul(f64x2.mul(vf(F_HALF), r), e);
+    res = v128.bitselect(tail, f64x2.sub(vf(F_ONE), tail), f64x2.lt(x, f64x2.splat(0.0)));
+  }
+  if (v128.any_true(central)) res = v128.bitselect(vErfCentral(x, y), res, central);
+  return res;
 }

@@ -71,6 +71,21 @@ describe.each(backends)("engine on %s", (backend) => {
     expect(inputError(() => engine.priceBatch({ ...good, settlement: "coin" as never }))).toContain("priceBatch.settlement");
   });
 
+  it("inverts premia to implied vols: Hull's example, a tiny coin premium, and a clear error outside the bounds", () => {
+    // Hull's textbook example (bs_reference_cases.json hull_iv_01): S 21, K 20, r 10%, T 0.25, call 1.875 → 23.45%.
+    expect(engine.impliedVol({ price: 1.875, spot: 21, strike: 20, timeToExpiry: 0.25, rate: 0.1, isCall: true })).toBeCloseTo(0.2345, 4);
+    // A deep-OTM BTC call quoted 0.0005 BTC: the vol that reprices it must reproduce the coin premium to 1e-12
+    // relative (the round trip is limited only by double precision, not by the solver).
+    const q = { forward: 60_000, strike: 120_000, timeToExpiry: 30 / 365, isCall: true } as const;
+    const vol = engine.impliedVol({ ...q, price: 0.0005, settlement: "inverse" });
+    const back = engine.priceBatch({ forward: [q.forward], strike: [q.strike], timeToExpiry: [q.timeToExpiry], vol: [vol], isCall: true, settlement: "inverse" });
+    expect(Math.abs(back.price[0]! - 0.0005)).toBeLessThan(1e-12 * 0.0005);
+    expect(inputError(() => engine.impliedVol({ price: 5, forward: 100, strike: 90, timeToExpiry: 1, isCall: true }))).toBe(
+      "impliedVol.price: expected a premium within the no-arbitrage bounds [10, 100] USD of this call (below-intrinsic), got 5",
+    );
+    expect(inputError(() => engine.impliedVol({ price: 5, strike: 90, timeToExpiry: 1, isCall: true }))).toContain("exactly one of forward (Black-76) or spot (BSM)");
+  });
+
   it("values coin-settled options as the USD value divided by the forward", () => {
     const cols = { forward: [50_000], strike: [60_000], timeToExpiry: [0.25], vol: [0.8], isCall: true };
     const usd = engine.priceBatch(cols).price[0]!;

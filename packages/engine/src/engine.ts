@@ -2,6 +2,7 @@ import { type GreeksOutputs, type Kernels, loadKernels } from "@offset/kernels";
 import * as z from "zod";
 import { described, fail } from "./errors.js";
 import { type MatrixInput, type RepairReport, checkSymmetric, readSquare, repairPd } from "./linalg.js";
+import { checkImpliedVolBlack76, impliedVolBlack76 } from "./pricing/implied-vol.js";
 import { column, finite, flagColumn, nonNegative, parseWith, positive, scalarIn } from "./validate.js";
 
 export interface EngineOptions {
@@ -62,6 +63,20 @@ export interface PriceBatchInput {
 
 export type PriceBatchResult = GreeksOutputs;
 
+/** An option premium to invert: on a forward (Black-76) or, with `spot`, generalised BSM. */
+export interface ImpliedVolParams {
+  /** the premium: in USD, or in coin with `settlement: "inverse"` (a Deribit BTC option mark) */
+  price: number;
+  forward?: number;
+  spot?: number;
+  strike: number;
+  timeToExpiry: number;
+  rate?: number;
+  dividendYield?: number;
+  isCall: boolean;
+  settlement?: "linear" | "inverse";
+}
+
 export interface SimulateInput {
   /** correlation matrix (unit diagonal); scaled by `vols` when given */
   correlation?: MatrixInput;
@@ -117,6 +132,20 @@ const bsmSchema = z.strictObject({
   isCall: z.boolean({ message: "true (call) or false (put)" }),
 });
 
+const impliedVolSchema = z
+  .strictObject({
+    price: z.number({ message: "a finite premium ≥ 0" }).nonnegative({ message: "a finite premium ≥ 0" }),
+    forward: bsmSchema.shape.spot.optional(),
+    spot: bsmSchema.shape.spot.optional(),
+    strike: z.number({ message: "a finite number > 0" }).positive({ message: "a finite number > 0" }),
+    timeToExpiry: z.number({ message: "a finite number > 0 (years)" }).positive({ message: "a finite number > 0 (years)" }),
+    rate: z.number({ message: "a finite number" }).default(0),
+    dividendYield: z.number({ message: "a finite number" }).default(0),
+    isCall: bsmSchema.shape.isCall,
+    settlement: z.enum(["linear", "inverse"], { message: '"linear" or "inverse"' }).default("linear"),
+  })
+  .refine((p) => (p.forward === undefined) !== (p.spot === undefined), { message: "exactly one of forward (Black-76) or spot (BSM)", path: ["forward"] });
+
 const black76Schema = z.strictObject({
   forward: z.number({ message: "a finite number > 0" }).positive({ message: "a finite number > 0" }),
   strike: bsmSchema.shape.strike,
@@ -162,6 +191,33 @@ export class Engine {
     const out = greeksColumns(1);
     const b = this.priceBatch({ ...p, forward: [p.forward], strike: [p.strike], timeToExpiry: [p.timeToExpiry], vol: [p.vol], rate: p.rate }, out);
     return firstRow(b, "black76");
+  }
+
+  /**
+   * The implied volatility that reproduces a premium: Black-76 on `forward`, or BSM on `spot` (with `dividendYield`).
+   * Robust from deep OTM to deep ITM and for tiny coin premia (`settlement: "inverse"`: the premium is in coin, worth
+   * price·F in USD). A premium outside the no-arbitrage bounds is an error that gives the bounds.
+   */
+  impliedVol(params: ImpliedVolParams): number {
+    const p = parseWith(impliedVolSchema, params, "impliedVol");
+    const forward = p.forward ?? p.spot! * Math.exp((p.rate - p.dividendYield) * p.timeToExpiry);
+    const usd = p.settlement === "inverse" ? p.price * forward : p.price;
+    const input = { price: usd, forward, strike: p.strike, timeToExpiry: p.timeToExpiry, rate: p.rate, isCall: p.isCall };
+    const check = checkImpliedVolBlack76(input);
+    if (!check.ok) {
+      const unit = p.settlement === "inverse" ? "coin" : "USD";
+      const scale = p.settlement === "inverse" ? 1 / forward : 1;
+      fail(
+        "impliedVol.price",
+        `a premium within the no-arbitrage bounds [${check.lower * scale}, ${check.upper * scale}] ${unit} of this ${p.isCall ? "call" : "put"} (${check.reason})`,
+        p.price,
+      );
+    }
+    const vol = impliedVolBlack76(input);
+    if (!Number.isFinite(vol)) {
+      fail("impliedVol.price", "a premium that determines a finite vol (strictly inside the bounds, not so far OTM that it underflows)", p.price);
+    }
+    return vol;
   }
 
   /**

@@ -7,6 +7,7 @@ export {
   type BsmParams,
   type EngineOptions,
   type Greeks,
+  type ImpliedVolParams,
   type PriceBatchInput,
   type PriceBatchResult,
   type SimulateInput,
@@ -20,3 +21,13 @@ export { parseInstrument, parseExpiryCode, type Instrument, type InstrumentKind 
 export { parseBook, parseMarket, type Book, type BookInput, type Market, type MarketInput, type Position } from "./model.js";
 export { resolveBook, valuePositions, scenarioPnl, type ResolvedBook, type PositionValue, type Scenarios } from "./portfolio.js";
 export { marginReport, GRID_SPOT_MOVES, GRID_VOL_SHIFTS, type MarginReport, type GridResult, type RiskModelInput } from "./report.js";
+export {
+  impliedVolBlack76,
+  impliedVolBsm,
+  checkImpliedVolBlack76,
+  checkImpliedVolBsm,
+  black76PriceBounds,
+  type ImpliedVolBlack76Input,
+  type ImpliedVolBsmInput,
+  type ImpliedVolCheck,
+} from "./pricing/implied-vol.js";

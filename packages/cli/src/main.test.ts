@@ -12,7 +12,8 @@ const run = promisify(execFile);
 
 async function offset(...args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, [main, ...args]);
+    // NO_COLOR: picocolors colours output under CI; the assertions read plain text.
+    const { stdout, stderr } = await run(process.execPath, [main, ...args], { env: { ...process.env, NO_COLOR: "1" } });
     return { stdout, stderr, code: 0 };
   } catch (e) {
     const err = e as { stdout: string; stderr: string; code: number };

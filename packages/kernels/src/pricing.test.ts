@@ -477,6 +477,53 @@ function expectParity(label: string, got: Float64Array, want: Float64Array): voi
   expect(worst, `${label}: worst relative difference at ${at}: ${got[at]} vs ${want[at]}`).toBeLessThanOrEqual(1e-12);
 }
 
+/**
+ * wildRows with every row valid and s = σ√T > 0 (T = 0 → 1e-4, σ = 0 → 1e-8, the invalid rows → F = 100): the
+ * SIMD black76 runs blocks of 64 options through a staged pipeline when a block has no invalid or s = 0 lane and
+ * falls back to the masked per-pair path otherwise, so wildRows alone (an invalid row every 97) rarely reaches it.
+ */
+function liveRows(n: number, seed: number): B76Row[] {
+  return wildRows(n, seed).map(([F, K, T, v, r, c]): B76Row => {
+    const f = Number.isFinite(F) && F > 0 ? F : 100;
+    return [f, Number.isFinite(F) && F > 0 ? K : 100, T > 0 ? T : 1e-4, v > 0 ? v : 1e-8, r, c];
+  });
+}
+
+describe("parity of the SIMD block pipeline (black76): identical bits", () => {
+  // The staged blocks perform the per-pair path's operations in the same order, so the backends agree bit for bit
+  // (a stricter check than the ≤ 1e-12 contract below, which it implies). Sizes: below one block, blocks plus a
+  // pair and an odd tail; the mixed case puts an invalid row and an s = 0 row into two of the blocks only.
+  const bits = (label: string, got: Float64Array, want: Float64Array) => {
+    for (let i = 0; i < want.length; i++) {
+      if (!Object.is(got[i], want[i])) expect(got[i], `${label}[${i}]`).toBe(want[i]);
+    }
+  };
+  it.each([63, 64, 131, 4099])("all rows live, n = %i", (n) => {
+    const rows = liveRows(n, 77 + n);
+    const [js, ...others] = backends;
+    for (const inverse of [false, true]) {
+      const want = runB76(js!.k, rows, inverse);
+      for (const { name, k } of others) {
+        const got = runB76(k, rows, inverse);
+        for (const c of GREEKS) bits(`${name} black76 ${c} (inverse ${inverse})`, got[c], want[c]);
+      }
+    }
+  });
+  it("blocks with and without a fallback lane in one call", () => {
+    const rows = liveRows(1001, 4242);
+    rows[70] = [NaN, 100, 1, 0.5, 0.01, 1]; // block 1: invalid → NaN row, masked path
+    rows[200] = [100, 90, 0, 0.5, 0.01, 0]; // block 3: T = 0 → intrinsic, masked path
+    const [js, ...others] = backends;
+    const want = runB76(js!.k, rows);
+    expect(want.price[70]).toBeNaN();
+    expect(want.price[200]! + 0).toBe(0); // put, F > K, T = 0 (−1·(F·0 − K·0) = −0; `+ 0` folds it for toBe)
+    for (const { name, k } of others) {
+      const got = runB76(k, rows);
+      for (const c of GREEKS) bits(`${name} black76 ${c}`, got[c], want[c]);
+    }
+  });
+});
+
 describe("parity: js (oracle) vs wasm vs wasm-simd, ≤ 1e-12 relative on every element", () => {
   it.each([1, 2, 3, 7, 20001])("black76 / black76Price / bsm, n = %i (odd n exercises the SIMD tail)", (n) => {
     const rows = wildRows(n, 1234 + n);

@@ -363,14 +363,17 @@ function b76Block(
     }
     return;
   }
-  // stage 2: the exponentials (three independent chains per pair)
+  // stage 2: the exponentials (independent chains: e^{−d1²/2} then the shared/direct e^{−d2²/2}, and e^{−rT})
   for (let j = 0; j < B76_BLOCK; j += 2) {
     const o = <usize>(i0 + j) << 3;
     const so = <usize>j << 3;
     const e1 = vexpNegHalfSq(v128.load(sc + S_D1 + so));
     v128.store(sc + S_E1 + so, e1);
     v128.store(sc + S_E2 + so, vShareExp(e1, v128.load(sc + S_FK + so), v128.load(sc + S_D2 + so)));
-    v128.store(sc + S_DF + so, vexp(f64x2.mul(f64x2.neg(v128.load(rate + o)), v128.load(t + o))));
+    // e^{−rT} = 1 exactly when r·T = ±0 in both lanes (zero rates are common for crypto books; fdlibm returns
+    // 1 + x = 1 for x = ±0, so the shortcut has the same bits); otherwise one vexp
+    const x = f64x2.mul(f64x2.neg(v128.load(rate + o)), v128.load(t + o));
+    v128.store(sc + S_DF + so, v128.all_true<i64>(f64x2.eq(x, zero)) ? vf(F_ONE) : vexp(x));
   }
   // stage 3: N(w·d1), N(w·d2) (over d1, d2 in the scratch)
   for (let j = 0; j < B76_BLOCK; j += 2) {

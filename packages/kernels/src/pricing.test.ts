@@ -509,6 +509,18 @@ describe("parity of the SIMD block pipeline (black76): identical bits", () => {
       }
     }
   });
+  it("zero rates (e^{−rT} = 1 shortcut in whole pairs) next to non-zero ones, n = 257", () => {
+    const rows = liveRows(257, 99).map(([F, K, T, v, r, c], i): B76Row => [F, K, T, v, i < 128 || i % 3 === 0 ? 0 : r, c]);
+    rows[5]![4] = -0; // −0·T and 0·T both give e^{−0} = 1
+    const [js, ...others] = backends;
+    for (const inverse of [false, true]) {
+      const want = runB76(js!.k, rows, inverse);
+      for (const { name, k } of others) {
+        const got = runB76(k, rows, inverse);
+        for (const c of GREEKS) bits(`${name} black76 ${c} (inverse ${inverse})`, got[c], want[c]);
+      }
+    }
+  });
   it("blocks with and without a fallback lane in one call", () => {
     const rows = liveRows(1001, 4242);
     rows[70] = [NaN, 100, 1, 0.5, 0.01, 1]; // block 1: invalid → NaN row, masked path

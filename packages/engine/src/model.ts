@@ -13,6 +13,8 @@ const bookSchema = z.strictObject({
       instrument: z.string({ message: "an instrument name like BTC-28MAR25-100000-C" }),
       /** signed, in units of the underlying (a short is negative) */
       quantity: finiteNumber("a finite signed quantity in units of the underlying"),
+      /** average entry price per unit, in the instrument's price currency (coin for inverse options, USD otherwise) */
+      entryPrice: positiveNumber("an entry price > 0 in the instrument's price currency").optional(),
     }),
     { message: "an array of positions" },
   ),
@@ -56,6 +58,7 @@ export type Market = z.output<typeof marketSchema> & { asOfMs: number };
 export interface Position {
   instrument: Instrument;
   quantity: number;
+  entryPrice?: number;
 }
 
 export interface Book {
@@ -66,7 +69,11 @@ export interface Book {
 export function parseBook(input: unknown): Book {
   const b = parseWith(bookSchema, input, "book");
   return {
-    positions: b.positions.map((p, i) => ({ instrument: parseInstrument(p.instrument, `book.positions[${i}].instrument`), quantity: p.quantity })),
+    positions: b.positions.map((p, i) => ({
+      instrument: parseInstrument(p.instrument, `book.positions[${i}].instrument`),
+      quantity: p.quantity,
+      ...(p.entryPrice === undefined ? {} : { entryPrice: p.entryPrice }),
+    })),
     collateral: b.collateral,
   };
 }

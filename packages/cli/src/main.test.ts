@@ -31,7 +31,7 @@ describe("offset margin", () => {
     const a = JSON.parse(wasm.stdout);
     const b = JSON.parse(js.stdout);
     expect(a.backend).toEqual({ name: "wasm", simd: true });
-    expect(a.positions).toHaveLength(8);
+    expect(a.valuation.positions).toHaveLength(8);
     expect(a.grid.byUnderlying.map((g: { underlying: string }) => g.underlying)).toEqual(["BTC", "ETH"]);
     expect(a.requirement).toBeGreaterThan(0);
     expect(a.requirement).toBe(Math.max(a.grid.requirement, a.monteCarlo.requirement));
@@ -60,6 +60,62 @@ describe("offset margin", () => {
     expect((await offset("margin", "--book", book)).stderr).toContain("expected a real calendar day, got \"31FEB25\"");
     expect((await offset("margin", "--book", join(dir, "missing.json"))).stderr).toContain("cannot read the book file");
     expect((await offset("margin", "--scenarios", "many")).stderr).toContain('--scenarios: expected a number, got "many"');
+  });
+});
+
+describe("offset value", () => {
+  it("values the sample book with haircuts, as JSON", async () => {
+    const r = await offset("value", "--json", "--haircut", "BTC=0.1", "--haircut", "ETH=0.15");
+    expect(r.code).toBe(0);
+    const v = JSON.parse(r.stdout);
+    expect(v.collateral.find((c: { asset: string }) => c.asset === "BTC").haircut).toBe(0.1);
+    // margin equity = equity − 10% of the BTC and 15% of the ETH collateral value
+    const btc = v.collateral.find((c: { asset: string }) => c.asset === "BTC").valueUsd;
+    const eth = v.collateral.find((c: { asset: string }) => c.asset === "ETH").valueUsd;
+    expect(v.marginEquityUsd).toBeCloseTo(v.equityUsd - 0.1 * btc - 0.15 * eth, 6);
+    expect((await offset("value", "--haircut", "BTC")).stderr).toContain('--haircut: expected ASSET=FRACTION like BTC=0.1, got "BTC"');
+  });
+});
+
+describe("offset market", () => {
+  it("builds a snapshot from Deribit tickers that round-trips through Offset JSON to the same valuation", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "offset-market-"));
+    const tickers = join(dir, "tickers.json");
+    const snapshot = join(dir, "snapshot.json");
+    // Six BTC options of one expiry (Deribit public/ticker results, IV in percent) and the perpetual.
+    const opt = (strike: number, type: "C" | "P", iv: number) => ({
+      instrument_name: `BTC-26JUN20-${strike}-${type}`,
+      timestamp: 1590000000000,
+      mark_price: 0.05,
+      mark_iv: iv,
+      underlying_price: 9100,
+      index_price: 9090,
+      interest_rate: 0,
+    });
+    const quotes = [
+      opt(7000, "P", 95),
+      opt(8000, "P", 85),
+      opt(9000, "C", 78),
+      opt(10000, "C", 76),
+      opt(11000, "C", 79),
+      opt(12000, "C", 84),
+      { instrument_name: "BTC-PERPETUAL", timestamp: 1590000000000, mark_price: 9092, index_price: 9090, funding_8h: 0.0001 },
+    ];
+    await writeFile(tickers, JSON.stringify({ jsonrpc: "2.0", id: 1, result: quotes }));
+    const r = await offset("market", "--deribit", tickers, "--out", snapshot, "--json");
+    expect(r.code).toBe(0);
+    const { market, diagnostics } = JSON.parse(r.stdout);
+    expect(market.underlyings.BTC.expiries["26JUN20"].marks["BTC-26JUN20-9000-C"]).toEqual({ iv: 0.78 });
+    expect(market.underlyings.BTC.funding8h).toBe(0.0001);
+    expect(diagnostics[0].fit.points).toBe(6);
+    const book = join(dir, "book.json");
+    await writeFile(book, JSON.stringify({ positions: [{ instrument: "BTC-26JUN20-9000-C", quantity: 2 }, { instrument: "BTC-26JUN20-9500-C", quantity: -1 }] }));
+    const v = JSON.parse((await offset("value", "--book", book, "--market", snapshot, "--json")).stdout);
+    expect(v.positions[0].vol).toBe(0.78); // listed: its own mark
+    expect(v.positions[1].volSource).toBe("surface"); // not listed: the SVI fit
+    const human = await offset("market", "--deribit", tickers);
+    expect(human.stdout).toContain("26JUN20");
+    expect((await offset("market")).stderr).toContain("give exactly one of --deribit");
   });
 });
 

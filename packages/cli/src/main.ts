@@ -1,20 +1,24 @@
 #!/usr/bin/env node
 // The `offset` command: files in, reports out (tables for people, --json for machines).
-import { readFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { Command, InvalidArgumentError, Option } from "commander";
-import { createEngine, marginReport, OffsetInputError } from "@offset/engine";
-import { renderMarginReport, renderGreeks } from "./render.js";
+import { parse as parseCsv } from "csv-parse/sync";
+import { createEngine, marginReport, marketFromQuotes, OffsetInputError, quotesFromDeribit, tickerFromChainRow } from "@offset/engine";
+import { renderGreeks, renderMarginReport, renderSnapshot, renderValuation } from "./render.js";
 
 const examples = (file: string) => fileURLToPath(new URL(`../../../examples/${file}`, import.meta.url));
 
-async function readJson(path: string, what: string): Promise<unknown> {
-  let text: string;
+async function readText(path: string, what: string): Promise<string> {
   try {
-    text = await readFile(path, "utf8");
+    return await readFile(path, "utf8");
   } catch (e) {
     throw new CliError(`cannot read the ${what} file ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
+}
+
+async function readJson(path: string, what: string): Promise<unknown> {
+  const text = await readText(path, what);
   try {
     return JSON.parse(text);
   } catch (e) {
@@ -63,6 +67,51 @@ program
     const ms = performance.now() - started;
     if (opts.json) console.log(JSON.stringify(report, null, 2));
     else console.log(renderMarginReport(report, { book: opts.book, market: opts.market, ms }));
+  });
+
+const haircut = (value: string, previous: Record<string, number> = {}) => {
+  const m = /^([A-Z0-9]+)=([0-9.]+)$/.exec(value);
+  if (!m) throw new InvalidArgumentError(`--haircut: expected ASSET=FRACTION like BTC=0.1, got ${JSON.stringify(value)}`);
+  return { ...previous, [m[1]!]: Number(m[2]) };
+};
+
+program
+  .command("value")
+  .description("mark-to-market of a book: positions in settlement currency and USD, Greeks per position and underlying, equity")
+  .option("--book <file>", "book in Offset JSON", examples("book.json"))
+  .option("--market <file>", "market snapshot in Offset JSON", examples("market.json"))
+  .option("--haircut <ASSET=h>", "collateral haircut, repeatable (BTC=0.1 counts BTC at 90%)", haircut)
+  .addOption(backendOption())
+  .option("--json", "machine-readable JSON instead of tables")
+  .action(async (opts) => {
+    const [book, market] = await Promise.all([readJson(opts.book, "book"), readJson(opts.market, "market")]);
+    const engine = await createEngine({ backend: opts.backend });
+    const v = engine.value(book, market, opts.haircut ? { haircuts: opts.haircut } : {});
+    console.log(opts.json ? JSON.stringify(v, null, 2) : renderValuation(v));
+  });
+
+program
+  .command("market")
+  .description("build a market snapshot (forwards, mark IVs, SVI fits per expiry) from venue data and inspect it")
+  .option("--deribit <file>", "Deribit public/ticker results or get_book_summary_by_currency entries (JSON array or JSON-RPC envelope)")
+  .option("--deribit-csv <file>", "a Deribit option-chain CSV (one row per option: instrument_name, timestamp_ms, mark_price_btc, mark_iv_pct, …)")
+  .option("--as-of <time>", "snapshot time (ISO 8601); default the latest quote")
+  .option("--out <file>", "write the snapshot as Offset JSON (for --market)")
+  .option("--json", "print the snapshot and fit diagnostics as JSON")
+  .action(async (opts) => {
+    if (!opts.deribit === !opts.deribitCsv) throw new CliError("market: give exactly one of --deribit <file.json> or --deribit-csv <file.csv>");
+    let raw: unknown;
+    if (opts.deribit) raw = await readJson(opts.deribit, "Deribit quotes");
+    else {
+      const rows = parseCsv(await readText(opts.deribitCsv, "Deribit chain CSV"), { columns: true, skip_empty_lines: true }) as Record<string, string>[];
+      raw = rows.map((r, i) => tickerFromChainRow(r, `${opts.deribitCsv}[${i}]`));
+    }
+    const started = performance.now();
+    const { market, diagnostics } = marketFromQuotes(quotesFromDeribit(raw), opts.asOf ? { asOf: opts.asOf } : {});
+    const ms = performance.now() - started;
+    if (opts.out) await writeFile(opts.out, `${JSON.stringify(market, null, 2)}\n`);
+    if (opts.json) console.log(JSON.stringify({ market, diagnostics }, null, 2));
+    else console.log(renderSnapshot(market, diagnostics, ms, opts.out));
   });
 
 program

@@ -1,13 +1,13 @@
 // Tables for people. Numbers are right-aligned with thousands separators; losses and requirements are positive.
 import Table from "cli-table3";
 import pc from "picocolors";
-import type { Greeks, MarginReport } from "@offset/engine";
+import type { Greeks, MarginReport, MarketSnapshot, SnapshotDiagnostics, Valuation } from "@offset/engine";
 
 const usd = (x: number) => x.toLocaleString("en-US", { maximumFractionDigits: 0 });
 const fixed = (x: number, d: number) => x.toLocaleString("en-US", { minimumFractionDigits: d, maximumFractionDigits: d });
 const pct = (x: number) => `${x > 0 ? "+" : ""}${(x * 100).toFixed(0)}%`;
 
-function table(head: string[], rows: (string | number)[][], alignLeft = 1): string {
+export function table(head: string[], rows: (string | number)[][], alignLeft = 1): string {
   const t = new Table({
     head: head.map((h) => pc.bold(h)),
     style: { head: [], border: [] },
@@ -17,37 +17,63 @@ function table(head: string[], rows: (string | number)[][], alignLeft = 1): stri
   return t.toString();
 }
 
+/** Positions, collateral and Greeks per underlying: the valuation part of every report. */
+export function renderValuation(v: Valuation): string {
+  const out: string[] = [];
+  out.push(
+    table(
+      ["instrument", "quantity", "mark", "ccy", "iv", "value", "value USD", "delta", "gamma", "vega $/pt", "theta $/day"],
+      v.positions.map((p) => [
+        p.instrument,
+        fixed(p.quantity, 2),
+        fixed(p.mark, p.kind === "option" && p.settlement === "inverse" ? 4 : 2),
+        p.kind === "option" ? p.settlementCurrency : "USD",
+        p.vol === undefined ? "-" : `${(p.vol * 100).toFixed(1)}%${p.volSource === "surface" ? "*" : ""}`,
+        p.entryPriceMissing ? "n/a" : fixed(p.value, p.settlement === "inverse" ? 4 : 2),
+        p.entryPriceMissing ? "n/a" : usd(p.valueUsd),
+        fixed(p.greeks.delta, 3),
+        p.greeks.gamma.toExponential(2),
+        usd(p.greeks.vega),
+        usd(p.greeks.theta),
+      ]),
+    ),
+  );
+  if (v.positions.some((p) => p.volSource === "surface")) out.push(pc.dim("* vol from the fitted surface (no mark IV for this option in the market)"));
+  if (v.positions.some((p) => p.entryPriceMissing)) out.push(pc.dim("n/a: no entry price, unrealised P&L counted as 0"));
+  out.push(
+    table(
+      ["collateral", "amount", "price USD", "value USD", "haircut", "margin value USD"],
+      v.collateral.map((c) => [c.asset, fixed(c.amount, 4), fixed(c.priceUsd, 2), usd(c.valueUsd), pct(c.haircut), usd(c.marginValueUsd)]),
+    ),
+  );
+  out.push(
+    table(
+      ["underlying", "index", "delta", "delta USD", "prem.-adj. delta", "gamma", "$gamma/1%", "vega $/pt", "theta $/day"],
+      v.greeks.map((g) => [
+        g.underlying,
+        fixed(g.index, 2),
+        fixed(g.delta, 3),
+        usd(g.deltaUsd),
+        fixed(g.premiumAdjustedDelta, 3),
+        g.gamma.toExponential(2),
+        usd(g.gammaUsd),
+        usd(g.vega),
+        usd(g.theta),
+      ]),
+    ),
+  );
+  out.push(table(["equity USD", "margin equity USD (after haircuts)"], [[usd(v.equityUsd), usd(v.marginEquityUsd)]], 0));
+  return out.join("\n");
+}
+
 export function renderMarginReport(r: MarginReport, ctx: { book: string; market: string; ms: number }): string {
   const out: string[] = [];
   out.push(pc.bold("Offset margin report"));
   out.push(`book ${ctx.book}`);
-  out.push(`market ${ctx.market} as of ${r.asOf}`);
+  out.push(`market ${ctx.market} as of ${r.valuation.asOf}`);
   out.push(`backend ${r.backend.name}${r.backend.simd ? " (SIMD)" : ""}, computed in ${ctx.ms.toFixed(0)} ms`);
   out.push("");
-  out.push(pc.bold("Positions"));
-  out.push(
-    table(
-      ["instrument", "quantity", "mark", "ccy", "value USD", "delta", "gamma", "vega $/pt", "theta $/day"],
-      r.positions.map((p) => [
-        p.name,
-        fixed(p.quantity, 2),
-        p.mark === 0 ? "-" : fixed(p.mark, p.settlementCurrency.startsWith("USD") ? 2 : 4),
-        p.settlementCurrency,
-        usd(p.valueUsd),
-        fixed(p.delta, 3),
-        p.gamma.toExponential(2),
-        usd(p.vega),
-        usd(p.theta),
-      ]),
-    ),
-  );
-  out.push(table(["collateral", "amount", "value USD"], r.collateral.map((c) => [c.asset, fixed(c.amount, 4), usd(c.valueUsd)])));
-  out.push(
-    table(
-      ["underlying", "delta (incl. coin collateral)", "gamma", "vega $/pt", "theta $/day"],
-      r.greeks.map((g) => [g.underlying, fixed(g.delta, 3), g.gamma.toExponential(2), usd(g.vega), usd(g.theta)]),
-    ),
-  );
+  out.push(renderValuation(r.valuation));
   out.push("");
   out.push(pc.bold("Scenario grid") + " (spot ±5/10/15% × implied vol −25%/0/+25%, each underlying alone, summed without offset)");
   out.push(
@@ -72,8 +98,8 @@ export function renderMarginReport(r: MarginReport, ctx: { book: string; market:
   out.push("");
   out.push(
     table(
-      ["equity USD", "grid requirement", "MC ES requirement", "requirement (max)", "excess"],
-      [[usd(r.equityUsd), usd(r.grid.requirement), usd(mc.requirement), usd(r.requirement), (r.excess >= 0 ? pc.green : pc.red)(usd(r.excess))]],
+      ["margin equity USD", "grid requirement", "MC ES requirement", "requirement (max)", "excess"],
+      [[usd(r.valuation.marginEquityUsd), usd(r.grid.requirement), usd(mc.requirement), usd(r.requirement), (r.excess >= 0 ? pc.green : pc.red)(usd(r.excess))]],
       0,
     ),
   );
@@ -87,4 +113,31 @@ export function renderGreeks(g: Greeks): string {
     [[fixed(g.price, 6), fixed(g.delta, 6), g.gamma.toExponential(6), fixed(g.vega, 6), fixed(g.theta, 6), fixed(g.rho, 6)]],
     0,
   );
+}
+
+/** Per-expiry view of a snapshot: forward and its source, option count, SVI fit quality and arbitrage checks. */
+export function renderSnapshot(m: MarketSnapshot, d: SnapshotDiagnostics[], ms: number, out?: string): string {
+  const lines: string[] = [];
+  lines.push(pc.bold("Offset market snapshot") + ` as of ${m.asOf}, built in ${ms.toFixed(1)} ms${out ? `, written to ${out}` : ""}`);
+  for (const [u, data] of Object.entries(m.underlyings)) {
+    lines.push(`${u}: index ${fixed(data.index, 2)}${data.funding8h === undefined ? "" : `, funding ${(data.funding8h * 100).toFixed(4)}% / 8h`}`);
+  }
+  lines.push(
+    table(
+      ["underlying", "expiry", "days", "forward", "source", "options", "SVI points", "RMSE vol pts", "max vol pts", "butterfly"],
+      d.map((x) => [
+        x.underlying,
+        x.expiry,
+        (x.t * 365).toFixed(2),
+        fixed(x.forward, 2),
+        x.forwardSource,
+        x.options,
+        x.fit?.points ?? "-",
+        x.fit ? x.fit.rmseVolPoints.toFixed(2) : "-",
+        x.fit ? x.fit.maxErrorVolPoints.toFixed(2) : "-",
+        x.fit ? (x.fit.butterfly.ok ? "ok" : pc.red(`violated at k=${x.fit.butterfly.at?.toFixed(3)}`)) : "-",
+      ]),
+    ),
+  );
+  return lines.join("\n");
 }

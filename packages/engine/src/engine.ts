@@ -2,6 +2,9 @@ import { type GreeksOutputs, type Kernels, loadKernels } from "@offset/kernels";
 import * as z from "zod";
 import { described, fail } from "./errors.js";
 import { type MatrixInput, type RepairReport, checkSymmetric, readSquare, repairPd } from "./linalg.js";
+import { parseMarket } from "./market/snapshot.js";
+import { parseBook } from "./model.js";
+import { type Valuation, type ValueOptions, valueBook } from "./valuation.js";
 import { checkImpliedVolBlack76, impliedVolBlack76 } from "./pricing/implied-vol.js";
 import { column, finite, flagColumn, nonNegative, parseWith, positive, scalarIn } from "./validate.js";
 
@@ -164,6 +167,15 @@ export class Engine {
 
   get backend(): BackendInfo {
     return { name: this.kernels.backend, simd: this.kernels.simd };
+  }
+
+  /**
+   * Mark-to-market of a book (Offset JSON) on a market snapshot (Offset JSON): per position the mark in settlement
+   * currency, the value in USD and the Greeks; per account equity, margin equity after `haircuts`, Greeks per
+   * underlying. One batch kernel call prices every option.
+   */
+  value(book: unknown, market: unknown, options: ValueOptions = {}): Valuation {
+    return valueBook(this.kernels, parseBook(book), parseMarket(market), options).valuation;
   }
 
   /** Generalised Black–Scholes–Merton price and Greeks of one option. */

@@ -34,7 +34,7 @@ export const described = (text: string) => new Described(text);
 /** Renders a value the way a person typed it: strings quoted, typed arrays summarised. */
 export function show(value: unknown): string {
   if (value instanceof Described) return value.text;
-  if (typeof value === "string") return JSON.stringify(value);
+  if (typeof value === "string") return JSON.stringify(value.length > 80 ? `${value.slice(0, 77)}...` : value);
   if (typeof value === "bigint") return `${value}n`;
   if (typeof value === "number" || typeof value === "boolean" || value === null || value === undefined) return String(value);
   if (ArrayBuffer.isView(value)) return `${value.constructor.name}(${(value as unknown as ArrayLike<unknown>).length})`;

@@ -17,9 +17,52 @@ export {
 } from "./engine.js";
 export { OffsetInputError, type InputIssue } from "./errors.js";
 export { type MatrixInput, type RepairReport, symmetricEigen } from "./linalg.js";
-export { parseInstrument, parseExpiryCode, type Instrument, type InstrumentKind } from "./instruments.js";
-export { parseBook, parseMarket, type Book, type BookInput, type Market, type MarketInput, type Position } from "./model.js";
-export { resolveBook, valuePositions, scenarioPnl, type ResolvedBook, type PositionValue, type Scenarios } from "./portfolio.js";
+export {
+  parseInstrument,
+  parseExpiryCode,
+  formatExpiryCode,
+  formatDeribitName,
+  parseCcxtSymbol,
+  formatCcxtSymbol,
+  parseAnyInstrument,
+  STABLECOINS,
+  type Instrument,
+  type InstrumentKind,
+} from "./instruments.js";
+export { bookFromDeribit, quotesFromDeribit, instrumentsFromDeribit, unwrapDeribit, type DeribitBookInput } from "./adapters/deribit.js";
+export { bookFromCcxt, quotesFromCcxt, type CcxtBookInput, type CcxtQuotesInput, type CcxtMarketLike, type IvUnit } from "./adapters/ccxt.js";
+export { parseBook, type Book, type BookInput, type Position } from "./model.js";
+export {
+  parseMarket,
+  marketFromQuotes,
+  usdPrice,
+  MS_PER_YEAR,
+  type Market,
+  type MarketInput,
+  type MarketSnapshot,
+  type ExpiryData,
+  type FromQuotesOptions,
+  type SnapshotDiagnostics,
+} from "./market/snapshot.js";
+export type { Quote } from "./market/quote.js";
+export {
+  fitSvi,
+  sviTotalVariance,
+  sviMinTotalVariance,
+  sviDensity,
+  sviButterflyCheck,
+  validateSviParams,
+  DENSITY_TOLERANCE,
+  type SviParams,
+  type SviPoint,
+  type SviFit,
+  type SviFitOptions,
+  type ButterflyCheck,
+} from "./market/svi.js";
+export { VolSurface, CALENDAR_TOLERANCE, type ExpirySlice, type ArbitrageReport, type ArbitrageOptions } from "./market/surface.js";
+export { tickerFromChainRow, type ChainRow } from "./adapters/deribit-chain.js";
+export { resolveBook, optionGreeks, scenarioPnl, type ResolvedBook, type ResolvedPosition, type Scenarios } from "./portfolio.js";
+export { valueBook, type Valuation, type PositionValuation, type PositionGreeks, type ValueOptions } from "./valuation.js";
 export { marginReport, GRID_SPOT_MOVES, GRID_VOL_SHIFTS, type MarginReport, type GridResult, type RiskModelInput } from "./report.js";
 export {
   impliedVolBlack76,

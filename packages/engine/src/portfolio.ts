@@ -1,15 +1,34 @@
 // A book resolved against a market snapshot: typed columns for one batch kernel call, valuation in settlement
 // currency and USD, and full revaluation under joint scenarios (spot log-return and relative vol shift per underlying).
-import type { Kernels } from "@offset/kernels";
+import type { GreeksOutputs, Kernels } from "@offset/kernels";
 import { fail } from "./errors.js";
-import { type Book, type Market, usdPrice } from "./model.js";
+import { type Market, MS_PER_YEAR, usdPrice } from "./market/snapshot.js";
+import type { Book } from "./model.js";
 
-const MS_PER_YEAR = 365 * 86_400_000; // ACT/365 on exact milliseconds (reproduces Deribit marks)
+export interface ResolvedPosition {
+  name: string;
+  underlying: number;
+  kind: "option" | "future" | "perpetual";
+  inverse: boolean;
+  settlementCurrency: string;
+  quantity: number;
+  entryPrice?: number;
+  /** the forward of the position's expiry (index for perpetuals) */
+  forward: number;
+  timeToExpiry: number;
+  strike?: number;
+  isCall?: boolean;
+  /** implied vol used (options): the listed option's own mark IV, else the surface's */
+  vol?: number;
+  volSource?: "mark" | "surface";
+}
 
 export interface ResolvedBook {
   underlyings: string[];
+  /** index (spot) per underlying, USD */
+  spot: Float64Array;
   positions: ResolvedPosition[];
-  /** option columns (one entry per option position, in `optionIndex` order) */
+  /** option columns for the pricing kernel (one entry per option position) */
   options: {
     index: Int32Array; // position index of each option
     underlying: Int32Array;
@@ -19,139 +38,85 @@ export interface ResolvedBook {
     vol: Float64Array;
     rate: Float64Array;
     isCall: Int32Array;
-    inverse: Int32Array;
   };
   /** collateral balances with their USD price and the underlying they move with (−1 = none) */
   collateral: { asset: string; amount: number; price: number; underlying: number }[];
-  spot: Float64Array;
-}
-
-export interface ResolvedPosition {
-  name: string;
-  underlying: number;
-  kind: "option" | "future" | "perpetual";
-  inverse: boolean;
-  settlementCurrency: string;
-  quantity: number;
-  forward: number;
-  timeToExpiry: number;
 }
 
 /** Resolves a book against a market: every instrument gets its forward, time and vol, or a clear error. */
 export function resolveBook(book: Book, market: Market): ResolvedBook {
+  const snap = market.snapshot;
   const underlyings = [...new Set(book.positions.map((p) => p.instrument.underlying))];
   const spot = Float64Array.from(underlyings, (u) => {
-    const data = market.underlyings[u];
-    if (!data) fail("market.underlyings", `an entry for ${u} (the book holds ${u} instruments)`, Object.keys(market.underlyings));
-    return data.spot;
+    const data = snap.underlyings[u];
+    if (!data) fail("market.underlyings", `an entry for ${u} (the book holds ${u} instruments)`, Object.keys(snap.underlyings));
+    return data.index;
   });
-  const positions: ResolvedPosition[] = [];
-  const opt = { index: [] as number[], underlying: [] as number[], strike: [] as number[], vol: [] as number[], isCall: [] as number[] };
-  book.positions.forEach((p, i) => {
+  const positions = book.positions.map((p, i): ResolvedPosition => {
     const ins = p.instrument;
-    const u = underlyings.indexOf(ins.underlying);
-    const data = market.underlyings[ins.underlying]!;
-    let forward = data.spot;
+    const data = snap.underlyings[ins.underlying]!;
+    let forward = data.index;
     let t = 0;
     if (ins.expiry !== undefined) {
       t = (ins.expiry - market.asOfMs) / MS_PER_YEAR;
-      if (!(t > 0)) fail(`book.positions[${i}].instrument`, `an instrument expiring after the market time ${market.asOf}`, ins.name);
-      forward = data.forwards[ins.expiryCode!] ?? data.spot * Math.exp(data.carry * t);
+      if (!(t > 0)) fail(`book.positions[${i}].instrument`, `an instrument expiring after the market time ${snap.asOf}`, ins.name);
+      forward = data.expiries[ins.expiryCode!]?.forward ?? data.index * Math.exp(data.carry * t);
     }
-    positions.push({
+    const resolved: ResolvedPosition = {
       name: ins.name,
-      underlying: u,
+      underlying: underlyings.indexOf(ins.underlying),
       kind: ins.kind,
       inverse: ins.settlement === "inverse",
       settlementCurrency: ins.settlementCurrency,
       quantity: p.quantity,
       forward,
       timeToExpiry: t,
-    });
+      ...(p.entryPrice === undefined ? {} : { entryPrice: p.entryPrice }),
+    };
     if (ins.kind === "option") {
-      const smile = data.smiles[ins.expiryCode!] ?? data.smile;
-      const k = Math.log(ins.strike! / forward);
-      opt.index.push(i);
-      opt.underlying.push(u);
-      opt.strike.push(ins.strike!);
-      opt.vol.push(Math.max(smile.atm + smile.skew * k + smile.curvature * k * k, 0.01));
-      opt.isCall.push(ins.isCall ? 1 : 0);
+      const mark = data.expiries[ins.expiryCode!]?.marks[ins.name];
+      const surface = market.surfaces[ins.underlying];
+      if (mark === undefined && !surface) {
+        fail(`book.positions[${i}].instrument`, `an option with a mark IV or an SVI surface for ${ins.underlying} in the market`, ins.name);
+      }
+      resolved.strike = ins.strike!;
+      resolved.isCall = ins.isCall!;
+      if (mark?.forward !== undefined) resolved.forward = mark.forward;
+      resolved.vol = mark?.iv ?? surface!.vol(ins.strike!, t, forward);
+      resolved.volSource = mark === undefined ? "surface" : "mark";
     }
+    return resolved;
   });
-  const idx = Int32Array.from(opt.index);
-  const collateral = Object.entries(book.collateral).map(([asset, amount]) => ({
-    asset,
-    amount,
-    price: usdPrice(market, asset, `book.collateral.${asset}`),
-    underlying: underlyings.indexOf(asset),
-  }));
+  const idx = Int32Array.from(positions.flatMap((p, i) => (p.kind === "option" ? [i] : [])));
+  const at = <T>(f: (p: ResolvedPosition) => T) => Array.from(idx, (i) => f(positions[i]!));
   return {
     underlyings,
+    spot,
     positions,
     options: {
       index: idx,
-      underlying: Int32Array.from(opt.underlying),
-      forward: Float64Array.from(idx, (i) => positions[i]!.forward),
-      strike: Float64Array.from(opt.strike),
-      timeToExpiry: Float64Array.from(idx, (i) => positions[i]!.timeToExpiry),
-      vol: Float64Array.from(opt.vol),
-      rate: new Float64Array(idx.length).fill(market.rate),
-      isCall: Int32Array.from(opt.isCall),
-      inverse: Int32Array.from(idx, (i) => (positions[i]!.inverse ? 1 : 0)),
+      underlying: Int32Array.from(at((p) => p.underlying)),
+      forward: Float64Array.from(at((p) => p.forward)),
+      strike: Float64Array.from(at((p) => p.strike!)),
+      timeToExpiry: Float64Array.from(at((p) => p.timeToExpiry)),
+      vol: Float64Array.from(at((p) => p.vol!)),
+      rate: new Float64Array(idx.length).fill(snap.rate),
+      isCall: Int32Array.from(at((p) => (p.isCall ? 1 : 0))),
     },
-    collateral,
-    spot,
+    collateral: Object.entries(book.collateral).map(([asset, amount]) => ({
+      asset,
+      amount,
+      price: usdPrice(market, asset, `book.collateral.${asset}`),
+      underlying: underlyings.indexOf(asset),
+    })),
   };
 }
 
-export interface PositionValue {
-  name: string;
-  quantity: number;
-  /** mark per unit in settlement currency (coin for inverse options, USD(C) for linear; 0 for futures/perps) */
-  mark: number;
-  settlementCurrency: string;
-  /** position value in USD */
-  valueUsd: number;
-  /** Δ in units of the underlying (forward delta of the USD value); for futures and perps the quantity */
-  delta: number;
-  /** gamma per unit² of the underlying */
-  gamma: number;
-  /** USD per vol point (0.01) */
-  vega: number;
-  /** USD per calendar day */
-  theta: number;
-}
-
-/** Values every position with one Black-76 batch call for all options. */
-export function valuePositions(k: Kernels, r: ResolvedBook): PositionValue[] {
-  const o = r.options;
-  const n = o.index.length;
+/** Black-76 price and Greeks (USD, per unit) of every option of the book, in one kernel call. */
+export function optionGreeks(k: Kernels, r: ResolvedBook): GreeksOutputs {
+  const n = r.options.index.length;
   const g = { price: new Float64Array(n), delta: new Float64Array(n), gamma: new Float64Array(n), vega: new Float64Array(n), theta: new Float64Array(n), rho: new Float64Array(n) };
-  k.black76(o, false, g);
-  const out: PositionValue[] = r.positions.map((p) => ({
-    name: p.name,
-    quantity: p.quantity,
-    mark: 0,
-    settlementCurrency: p.settlementCurrency,
-    valueUsd: 0,
-    delta: p.quantity,
-    gamma: 0,
-    vega: 0,
-    theta: 0,
-  }));
-  for (let j = 0; j < n; j++) {
-    const p = r.positions[o.index[j]!]!;
-    const v = out[o.index[j]!]!;
-    const usd = g.price[j]!;
-    v.mark = p.inverse ? usd / p.forward : usd;
-    // An inverse option's coin premium is worth coin × spot in USD; a linear one is worth its USD(C) price.
-    v.valueUsd = p.quantity * (p.inverse ? v.mark * r.spot[p.underlying]! : usd);
-    v.delta = p.quantity * g.delta[j]!;
-    v.gamma = p.quantity * g.gamma[j]!;
-    v.vega = (p.quantity * g.vega[j]!) / 100;
-    v.theta = (p.quantity * g.theta[j]!) / 365;
-  }
-  return out;
+  return k.black76(r.options, false, g);
 }
 
 /**
@@ -166,9 +131,10 @@ export interface Scenarios {
 
 /**
  * USD P&L of the book (positions and collateral) in each scenario, by full revaluation of every option in one
- * batch kernel call (scenarios × options). Instantaneous shocks: time to expiry is unchanged.
+ * batch kernel call (scenarios × options). Instantaneous shocks: time to expiry is unchanged. `baseUsd` is each
+ * position's current USD value (valuation.ts), so the unmoved scenario has exactly zero P&L.
  */
-export function scenarioPnl(k: Kernels, r: ResolvedBook, base: PositionValue[], sc: Scenarios): Float64Array {
+export function scenarioPnl(k: Kernels, r: ResolvedBook, baseUsd: Float64Array, sc: Scenarios): Float64Array {
   const U = r.underlyings.length;
   const o = r.options;
   const n = o.index.length;
@@ -198,19 +164,20 @@ export function scenarioPnl(k: Kernels, r: ResolvedBook, base: PositionValue[], 
   for (let s = 0; s < sc.count; s++) {
     let sum = 0;
     for (let j = 0; j < n; j++) {
-      const p = r.positions[o.index[j]!]!;
+      const i = o.index[j]!;
+      const p = r.positions[i]!;
       const m = Math.exp(sc.spotLogReturn[s * U + p.underlying]!);
       const usd = price[s * n + j]!;
-      // inverse: coin value V'/F' converted at the shocked spot S' = S·m
+      // inverse: the coin value V'/F' is worth S' = S·m in USD
       const after = p.inverse ? (usd / (p.forward * m)) * r.spot[p.underlying]! * m : usd;
-      sum += p.quantity * after - base[o.index[j]!]!.valueUsd;
+      sum += p.quantity * after - baseUsd[i]!;
     }
-    r.positions.forEach((p) => {
-      if (p.kind === "option") return;
+    for (const p of r.positions) {
+      if (p.kind === "option") continue;
       const m = Math.exp(sc.spotLogReturn[s * U + p.underlying]!);
-      // linear: q·(F' − F); inverse with USD notional q·F: coin P&L q·F·(1/F − 1/F') = q·(1 − 1/m), worth ×S' in USD
-      sum += p.inverse ? p.quantity * (1 - 1 / m) * r.spot[p.underlying]! * m : p.quantity * p.forward * (m - 1);
-    });
+      // linear: q·(F' − F); inverse, USD notional N = q·F: coin P&L N·(1/F − 1/F') = q·(1 − 1/m), worth S' = S·m
+      sum += p.inverse ? p.quantity * (m - 1) * r.spot[p.underlying]! : p.quantity * p.forward * (m - 1);
+    }
     for (const c of r.collateral) {
       if (c.underlying >= 0) sum += c.amount * c.price * (Math.exp(sc.spotLogReturn[s * U + c.underlying]!) - 1);
     }

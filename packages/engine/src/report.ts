@@ -4,8 +4,10 @@
 import * as z from "zod";
 import type { Engine } from "./engine.js";
 import { fail } from "./errors.js";
-import { parseBook, parseMarket } from "./model.js";
-import { type PositionValue, resolveBook, scenarioPnl, type Scenarios, valuePositions } from "./portfolio.js";
+import { parseMarket } from "./market/snapshot.js";
+import { parseBook } from "./model.js";
+import { scenarioPnl, type Scenarios } from "./portfolio.js";
+import { type Valuation, valueBook } from "./valuation.js";
 import { parseWith } from "./validate.js";
 
 const riskModelSchema = z.strictObject({
@@ -41,11 +43,7 @@ export interface GridResult {
 
 export interface MarginReport {
   backend: { name: string; simd: boolean };
-  asOf: string;
-  positions: PositionValue[];
-  collateral: { asset: string; amount: number; valueUsd: number }[];
-  greeks: { underlying: string; delta: number; gamma: number; vega: number; theta: number }[];
-  equityUsd: number;
+  valuation: Valuation;
   grid: { requirement: number; byUnderlying: GridResult[] };
   monteCarlo: { requirement: number; var: number; es: number; confidence: number; scenarios: number; horizonDays: number; worst: { index: number; pnl: number; moves: Record<string, number> }[] };
   /** the larger of the two, the preliminary portfolio requirement */
@@ -58,18 +56,9 @@ export function marginReport(engine: Engine, bookInput: unknown, marketInput: un
   const market = parseMarket(marketInput);
   const risk = parseWith(riskModelSchema, riskInput, "riskModel");
   const k = engine.kernels;
-  const resolved = resolveBook(book, market);
-  const positions = valuePositions(k, resolved);
+  const { valuation, resolved } = valueBook(k, book, market);
+  const baseUsd = Float64Array.from(valuation.positions, (p) => (p.kind === "option" ? p.valueUsd : 0));
   const U = resolved.underlyings.length;
-
-  const collateral = resolved.collateral.map((c) => ({ asset: c.asset, amount: c.amount, valueUsd: c.amount * c.price }));
-  const equityUsd = collateral.reduce((s, c) => s + c.valueUsd, 0) + positions.reduce((s, p) => s + p.valueUsd, 0);
-  const greeks = resolved.underlyings.map((u, ui) => {
-    const mine = positions.filter((_, i) => resolved.positions[i]!.underlying === ui);
-    const coin = collateral.find((c) => c.asset === u)?.amount ?? 0;
-    const sum = (f: (p: PositionValue) => number) => mine.reduce((s, p) => s + f(p), 0);
-    return { underlying: u, delta: sum((p) => p.delta) + coin, gamma: sum((p) => p.gamma), vega: sum((p) => p.vega), theta: sum((p) => p.theta) };
-  });
 
   // Grid: one underlying moves at a time; requirements add up across underlyings (no cross offset, as the venues do).
   const byUnderlying = resolved.underlyings.map((u, ui): GridResult => {
@@ -82,7 +71,7 @@ export function marginReport(engine: Engine, bookInput: unknown, marketInput: un
         sc.volShift[s * U + ui] = v;
       }),
     );
-    const pnl = scenarioPnl(k, resolved, positions, sc);
+    const pnl = scenarioPnl(k, resolved, baseUsd, sc);
     let worstAt = 0;
     for (let s = 1; s < count; s++) if (pnl[s]! < pnl[worstAt]!) worstAt = s;
     return {
@@ -117,7 +106,7 @@ export function marginReport(engine: Engine, bookInput: unknown, marketInput: un
       sc.volShift[s * U + ui] = Math.max(risk.volBeta * x, -0.9);
     }
   }
-  const mcPnl = scenarioPnl(k, resolved, positions, sc);
+  const mcPnl = scenarioPnl(k, resolved, baseUsd, sc);
   const tail = engine.tail(mcPnl, { confidence: risk.confidence, worst: 5 });
   const monteCarlo = {
     requirement: Math.max(0, tail.es),
@@ -135,14 +124,10 @@ export function marginReport(engine: Engine, bookInput: unknown, marketInput: un
   const requirement = Math.max(gridRequirement, monteCarlo.requirement);
   return {
     backend: engine.backend,
-    asOf: market.asOf,
-    positions,
-    collateral,
-    greeks,
-    equityUsd,
+    valuation,
     grid: { requirement: gridRequirement, byUnderlying },
     monteCarlo,
     requirement,
-    excess: equityUsd - requirement,
+    excess: valuation.marginEquityUsd - requirement,
   };
 }

@@ -31,6 +31,9 @@ function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
 function expectationOf(issue: z.core.$ZodIssue, value: unknown): string {
   if (issue.code === "unrecognized_keys") return `no unknown keys (${issue.keys.join(", ")})`;
   if (value === undefined && issue.code === "invalid_type") return `${issue.expected === "number" ? "a number" : issue.expected} (required)`;
+  // zod's own wording ("Invalid input: expected object, received string") → "an object"; ours is used as written
+  const zodType = /^Invalid input: expected (\w+), received \w+$/.exec(issue.message);
+  if (zodType) return `${/^[aeiou]/.test(zodType[1]!) ? "an" : "a"} ${zodType[1]}`;
   return issue.message.replace(/^Invalid input: /, "");
 }
 

@@ -16,7 +16,8 @@ describe("bookFromCcxt", () => {
     const book = bookFromCcxt({ positions, balance });
     expect(book.positions).toEqual([
       // Deribit via ccxt: `contracts` holds Deribit's USD size; info.size_currency gives the coin size
-      { instrument: "BTC-27DEC24", quantity: -0.2, entryPrice: 48000 },
+      // a Deribit future through ccxt: entry = info.settlement_price (the balance holds the P&L up to it)
+      { instrument: "BTC-27DEC24", quantity: -0.2, entryPrice: 49900 },
       // a short of 3 contracts of size 0.1 ETH is −0.3 ETH
       { instrument: "ETH_USDC-28MAR25-3000-P", quantity: -0.3, entryPrice: 212.5 },
       // inverse perpetual elsewhere: 5000 contracts × 1 USD / 50,000 = 0.1 BTC

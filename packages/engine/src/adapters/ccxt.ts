@@ -104,7 +104,11 @@ export function bookFromCcxt(input: CcxtBookInput): BookInput {
       const perContract = number(p, "contractSize", path, { positive: true, what: "a contract size > 0 in units of the underlying" });
       size = decimalProduct(Math.abs(contracts), perContract);
     }
-    const entry = optionalNumber(p, "entryPrice", path, { nonNegative: true, what: "an entry price ≥ 0 in the instrument's price currency" });
+    const average = optionalNumber(p, "entryPrice", path, { nonNegative: true, what: "an entry price ≥ 0 in the instrument's price currency" });
+    // Deribit through ccxt: collateral is info.balance, which holds futures P&L up to the last settlement, so a
+    // future's reference price is info.settlement_price (as in bookFromDeribit)
+    const settled = deribitCoin !== undefined && ins.kind !== "option" && info && typeof info.settlement_price === "number" && info.settlement_price > 0 ? info.settlement_price : undefined;
+    const entry = settled ?? average;
     positions.push({ instrument: ins.name, quantity: side === "long" ? size : -size, ...(entry !== undefined && entry > 0 ? { entryPrice: entry } : {}) });
   }
 

@@ -17,12 +17,13 @@ describe("bookFromDeribit", () => {
     const book = bookFromDeribit({ positions, accountSummaries: summaries });
     expect(book.positions).toEqual([
       // a short inverse future of −10,000 USD at 50,000 is −0.2 BTC (size_currency), not −10,000
-      { instrument: "BTC-27DEC24", quantity: -0.2, entryPrice: 48000 },
-      { instrument: "BTC-PERPETUAL", quantity: 0.5, entryPrice: 47500.5 },
+      // futures/perps: the settlement price (the balance holds the P&L up to it); options: the average price
+      { instrument: "BTC-27DEC24", quantity: -0.2, entryPrice: 49900 },
+      { instrument: "BTC-PERPETUAL", quantity: 0.5, entryPrice: 49950 },
       // options: size is already in BTC; the entry price stays in BTC (inverse option premium)
       { instrument: "BTC-27DEC24-60000-C", quantity: -3, entryPrice: 0.0415 },
       // the flat ETH put (direction "zero") is left out; linear perpetual: size is in SOL
-      { instrument: "SOL_USDC-PERPETUAL", quantity: -40, entryPrice: 160.25 },
+      { instrument: "SOL_USDC-PERPETUAL", quantity: -40, entryPrice: 158.5 },
     ]);
     // collateral is the cash balance (not equity, which holds the options' value); the empty ETH account is left out
     expect(book.collateral).toEqual({ BTC: 1.2, USDC: 25000 });

@@ -36,10 +36,10 @@
  * Collateral is the account summary's `balance`, not `equity` or `margin_balance`. Deribit's balance is the cash
  * balance: option premia paid or received are already in it, and so is the futures P&L realised at each daily
  * settlement (08:00 UTC). `equity` adds the options' mark value and the futures' session P&L, both of which Offset
- * computes itself from the positions — counting them again from `equity` would count them twice. One caveat for
- * whoever values futures P&L from `entryPrice`: the balance already holds the futures P&L up to the last settlement
- * (`settlement_price`), so the P&L still unrealised for the balance is (mark − settlement_price)·quantity, not
- * (mark − average_price)·quantity.
+ * computes itself from the positions — counting them again from `equity` would count them twice. The balance also
+ * holds the futures P&L up to the last settlement (`settlement_price`), so a future's or perpetual's `entryPrice`
+ * in the book is its `settlement_price` (the P&L still unrealised for the balance is (mark − settlement_price)·q);
+ * `average_price` is used only where no settlement price is given, and for options (their premium is in the balance).
  *
  * Book summaries (public/get_book_summary_by_currency) carry less than tickers: no `index_price`, no `greeks`, no
  * `bid_iv`/`ask_iv` on most entries. Their quotes leave those fields out; the snapshot builder then takes the index
@@ -141,7 +141,11 @@ export function bookFromDeribit(input: DeribitBookInput): BookInput {
     }
     const quantity = direction === "buy" ? Math.abs(amount) : -Math.abs(amount);
     const avg = optionalNumber(p, "average_price", path, { nonNegative: true, what: "an average price ≥ 0 in the instrument's price currency" });
-    positions.push({ instrument: ins.name, quantity, ...(avg !== undefined && avg > 0 ? { entryPrice: avg } : {}) });
+    // Futures/perps: the collateral (`balance`) already holds their P&L up to the last daily settlement, so the
+    // reference price for the P&L still unrealised is `settlement_price`, not `average_price` (see the header).
+    const settled = ins.kind === "option" ? undefined : optionalNumber(p, "settlement_price", path, { nonNegative: true, what: "a settlement price ≥ 0 in USD" });
+    const entry = settled !== undefined && settled > 0 ? settled : avg;
+    positions.push({ instrument: ins.name, quantity, ...(entry !== undefined && entry > 0 ? { entryPrice: entry } : {}) });
   }
 
   const collateral: Record<string, number> = {};

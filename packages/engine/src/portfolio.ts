@@ -12,15 +12,15 @@ export interface ResolvedPosition {
   inverse: boolean;
   settlementCurrency: string;
   quantity: number;
-  entryPrice?: number;
+  entryPrice?: number | undefined;
   /** the forward of the position's expiry (index for perpetuals) */
   forward: number;
   timeToExpiry: number;
-  strike?: number;
-  isCall?: boolean;
+  strike?: number | undefined;
+  isCall?: boolean | undefined;
   /** implied vol used (options): the listed option's own mark IV, else the surface's */
-  vol?: number;
-  volSource?: "mark" | "surface";
+  vol?: number | undefined;
+  volSource?: "mark" | "surface" | undefined;
 }
 
 export interface ResolvedBook {
@@ -71,7 +71,11 @@ export function resolveBook(book: Book, market: Market): ResolvedBook {
       quantity: p.quantity,
       forward,
       timeToExpiry: t,
-      ...(p.entryPrice === undefined ? {} : { entryPrice: p.entryPrice }),
+      entryPrice: p.entryPrice,
+      strike: undefined,
+      isCall: undefined,
+      vol: undefined,
+      volSource: undefined,
     };
     if (ins.kind === "option") {
       const mark = data.expiries[ins.expiryCode!]?.marks[ins.name];

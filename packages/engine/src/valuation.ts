@@ -40,17 +40,17 @@ export interface PositionValuation {
   /** mark per unit in USD */
   markUsd: number;
   /** the implied vol used (options) and where it came from */
-  vol?: number;
-  volSource?: "mark" | "surface";
+  vol?: number | undefined;
+  volSource?: "mark" | "surface" | undefined;
   forward: number;
   timeToExpiry: number;
   /** option value (q·mark) or, for futures/perps, unrealised P&L from the entry price; settlement currency */
   value: number;
   valueUsd: number;
   /** futures/perps without an entry price: their value is unknown and counted as 0 */
-  entryPriceMissing?: boolean;
+  entryPriceMissing?: boolean | undefined;
   /** P&L since entry in the settlement currency, where the entry price is known (options: q·(mark − entry)) */
-  unrealisedPnl?: number;
+  unrealisedPnl?: number | undefined;
   greeks: PositionGreeks;
 }
 
@@ -81,50 +81,46 @@ export function valueBook(k: Kernels, book: Book, market: Market, options: Value
   const g = optionGreeks(k, r);
   const optionRow = new Map(Array.from(r.options.index, (i, j) => [i, j]));
 
+  // One object shape for every position (no spreads, optional fields present as undefined): V8 keeps the objects
+  // fast; conditional spreads made this loop 20× slower than the pricing itself.
   const positions = r.positions.map((p, i): PositionValuation => {
     const S = r.spot[p.underlying]!;
     const q = p.quantity;
-    const base = {
-      instrument: p.name,
-      kind: p.kind,
-      settlement: p.inverse ? ("inverse" as const) : ("linear" as const),
-      settlementCurrency: p.settlementCurrency,
-      quantity: q,
-      forward: p.forward,
-      timeToExpiry: p.timeToExpiry,
-    };
+    const F = p.forward;
+    const e = p.entryPrice;
     const j = optionRow.get(i);
+    let mark: number, markUsd: number, value: number, greeks: PositionGreeks;
     if (j === undefined) {
       // futures and perpetuals: unrealised P&L from the entry price (inverse: USD notional N = q·F in coin terms)
-      const F = p.forward;
-      const e = p.entryPrice;
-      const value = e === undefined ? 0 : p.inverse ? q * F * (1 / e - 1 / F) : q * (F - e);
-      const valueUsd = p.inverse ? value * S : value;
-      return {
-        ...base,
-        mark: F,
-        markUsd: F,
-        value,
-        valueUsd,
-        ...(e === undefined ? { entryPriceMissing: true } : { unrealisedPnl: value }),
-        greeks: greeksOf(q, q, 0, 0, 0, S),
-      };
+      mark = markUsd = F;
+      value = e === undefined ? 0 : p.inverse ? q * F * (1 / e - 1 / F) : q * (F - e);
+      greeks = greeksOf(q, q, 0, 0, 0, S);
+    } else {
+      const usd = g.price[j]!;
+      mark = p.inverse ? usd / F : usd;
+      markUsd = p.inverse ? mark * S : usd;
+      value = q * mark;
+      const delta = q * g.delta[j]!;
+      greeks = greeksOf(delta, p.inverse ? delta - (q * usd) / F : delta, q * g.gamma[j]!, (q * g.vega[j]!) / 100, (q * g.theta[j]!) / 365, S);
     }
-    const usd = g.price[j]!;
-    const F = p.forward;
-    const mark = p.inverse ? usd / F : usd;
-    const markUsd = p.inverse ? mark * S : usd;
-    const delta = q * g.delta[j]!;
+    const isOption = j !== undefined;
     return {
-      ...base,
+      instrument: p.name,
+      kind: p.kind,
+      settlement: p.inverse ? "inverse" : "linear",
+      settlementCurrency: p.settlementCurrency,
+      quantity: q,
       mark,
       markUsd,
-      vol: p.vol!,
-      volSource: p.volSource!,
-      value: q * mark,
-      valueUsd: q * markUsd,
-      ...(p.entryPrice === undefined ? {} : { unrealisedPnl: q * (mark - p.entryPrice) }),
-      greeks: greeksOf(delta, p.inverse ? delta - (q * usd) / F : delta, q * g.gamma[j]!, (q * g.vega[j]!) / 100, (q * g.theta[j]!) / 365, S),
+      vol: p.vol,
+      volSource: p.volSource,
+      forward: F,
+      timeToExpiry: p.timeToExpiry,
+      value,
+      valueUsd: isOption ? q * markUsd : p.inverse ? value * S : value,
+      entryPriceMissing: !isOption && e === undefined ? true : undefined,
+      unrealisedPnl: e === undefined ? undefined : isOption ? q * (mark - e) : value,
+      greeks,
     };
   });
 

@@ -96,10 +96,22 @@ export function renderMarginReport(r: MarginReport, ctx: { book: string; market:
     ),
   );
   out.push("");
+  const saving = r.standard.initialMargin - r.requirement;
   out.push(
     table(
-      ["margin equity USD", "grid requirement", "MC ES requirement", "requirement (max)", "excess"],
-      [[usd(r.valuation.marginEquityUsd), usd(r.grid.requirement), usd(mc.requirement), usd(r.requirement), (r.excess >= 0 ? pc.green : pc.red)(usd(r.excess))]],
+      ["margin equity USD", "standard IM", "standard MM", "grid requirement", "MC ES requirement", "portfolio requirement (max)", "excess", "saving vs standard IM"],
+      [
+        [
+          usd(r.valuation.marginEquityUsd),
+          usd(r.standard.initialMargin),
+          usd(r.standard.maintenanceMargin),
+          usd(r.grid.requirement),
+          usd(mc.requirement),
+          usd(r.requirement),
+          (r.excess >= 0 ? pc.green : pc.red)(usd(r.excess)),
+          `${usd(saving)} (${((saving / r.standard.initialMargin) * 100).toFixed(0)}%)`,
+        ],
+      ],
       0,
     ),
   );

@@ -2,6 +2,8 @@ import { type GreeksOutputs, type Kernels, loadKernels } from "@offset/kernels";
 import * as z from "zod";
 import { described, fail } from "./errors.js";
 import { type MatrixInput, type RepairReport, checkSymmetric, readSquare, repairPd } from "./linalg.js";
+import type { MarginResult } from "./margin/result.js";
+import { type StandardParametersInput, standardMargin } from "./margin/standard.js";
 import { parseMarket } from "./market/snapshot.js";
 import { parseBook } from "./model.js";
 import { type Valuation, type ValueOptions, valueBook } from "./valuation.js";
@@ -65,6 +67,9 @@ export interface PriceBatchInput {
 }
 
 export type PriceBatchResult = GreeksOutputs;
+
+/** A margin policy: which method, with its named parameters (validated, with range checks). */
+export type MarginPolicy = { method: "standard"; parameters?: StandardParametersInput };
 
 /** An option premium to invert: on a forward (Black-76) or, with `spot`, generalised BSM. */
 export interface ImpliedVolParams {
@@ -176,6 +181,16 @@ export class Engine {
    */
   value(book: unknown, market: unknown, options: ValueOptions = {}): Valuation {
     return valueBook(this.kernels, parseBook(book), parseMarket(market), options).valuation;
+  }
+
+  /**
+   * Margin of a book on a market under a policy (data, not code): `{ method: "standard", parameters? }` — the venues'
+   * per-instrument baseline (Deribit's formulas by default). Every method returns the same `MarginResult`.
+   */
+  margin(book: unknown, market: unknown, policy: MarginPolicy = { method: "standard" }): MarginResult {
+    if (policy === null || typeof policy !== "object") fail("policy", '{ method: "standard", parameters? }', policy);
+    if (policy.method !== "standard") fail("policy.method", '"standard" (the scenario-grid presets are being added)', policy.method);
+    return standardMargin(this.kernels, parseBook(book), parseMarket(market), policy.parameters ?? {});
   }
 
   /** Generalised Black–Scholes–Merton price and Greeks of one option. */

@@ -7,6 +7,7 @@ export {
   type BsmParams,
   type EngineOptions,
   type Greeks,
+  type MarginPolicy,
   type ImpliedVolParams,
   type PriceBatchInput,
   type PriceBatchResult,
@@ -74,3 +75,5 @@ export {
   type ImpliedVolBsmInput,
   type ImpliedVolCheck,
 } from "./pricing/implied-vol.js";
+export { marginStatus, type MarginResult, type MarginComponent, type WorstScenario, type PositionRequirement } from "./margin/result.js";
+export { standardMargin, standardParametersSchema, type StandardParameters, type StandardParametersInput } from "./margin/standard.js";

@@ -4,6 +4,8 @@
 import * as z from "zod";
 import type { Engine } from "./engine.js";
 import { fail } from "./errors.js";
+import type { MarginResult } from "./margin/result.js";
+import { standardMargin } from "./margin/standard.js";
 import { parseMarket } from "./market/snapshot.js";
 import { parseBook } from "./model.js";
 import { scenarioPnl, type Scenarios } from "./portfolio.js";
@@ -44,6 +46,8 @@ export interface GridResult {
 export interface MarginReport {
   backend: { name: string; simd: boolean };
   valuation: Valuation;
+  /** the venues' per-instrument baseline (Deribit's formulas), to show what portfolio margin saves */
+  standard: MarginResult;
   grid: { requirement: number; byUnderlying: GridResult[] };
   monteCarlo: { requirement: number; var: number; es: number; confidence: number; scenarios: number; horizonDays: number; worst: { index: number; pnl: number; moves: Record<string, number> }[] };
   /** the larger of the two, the preliminary portfolio requirement */
@@ -125,6 +129,7 @@ export function marginReport(engine: Engine, bookInput: unknown, marketInput: un
   return {
     backend: engine.backend,
     valuation,
+    standard: standardMargin(k, book, market),
     grid: { requirement: gridRequirement, byUnderlying },
     monteCarlo,
     requirement,

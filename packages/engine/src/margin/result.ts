@@ -16,14 +16,26 @@ export interface MarginResult {
   /** equity after collateral haircuts, what requirements are compared against (IM and MM may use different haircuts) */
   marginEquity: { initial: number; maintenance: number };
   excess: { initial: number; maintenance: number };
-  /** maintenance margin / margin equity (≥ 1 means liquidation) */
-  marginRatio: number;
+  /** maintenance margin / margin equity (≥ 1 means liquidation); null when margin equity ≤ 0 */
+  marginRatio: number | null;
   status: "healthy" | "margin-call" | "liquidation";
   /** every component and add-on by name, positive = adds to the requirement (e.g. worst scenario loss, contingencies) */
   components: MarginComponent[];
   /** the scenario(s) behind the requirement, worst first */
   worst: WorstScenario[];
+  /** per-position requirements, for methods that margin positions one by one (standard margin) */
+  byPosition?: PositionRequirement[];
   usd?: { initialMargin: number; maintenanceMargin: number; equity: number; excess: { initial: number; maintenance: number } };
+}
+
+/** One position's requirement in its settlement currency and in USD. */
+export interface PositionRequirement {
+  instrument: string;
+  currency: string;
+  initial: number;
+  maintenance: number;
+  initialUsd: number;
+  maintenanceUsd: number;
 }
 
 export interface MarginComponent {

@@ -11,3 +11,4 @@ export { rngSeed, rngJump, rngLongJump, rngRaw, rngUniform, rngNormal, rngStuden
 export { cholesky, correlate, correlatedNormals } from "./linalg";
 export { black76, black76Price, bsm } from "./pricing";
 export { varEs, worst, histogram } from "./tail";
+export { portfolioAggregate } from "./portfolio";

@@ -55,6 +55,57 @@ export interface GreeksOutputs {
   rho: Float64Array;
 }
 
+/**
+ * A resolved book for `portfolioValue`: its options' Black-76 inputs (USD premia; one row per option position) and
+ * one entry per position in the other columns.
+ */
+export interface PortfolioInputs {
+  options: Black76Inputs;
+  /** row of the position in `options`, −1 for futures and perpetuals */
+  optionRow: Int32Array;
+  /** index into `spot` */
+  underlying: Int32Array;
+  /** 1 = inverse (coin-settled), 0 = linear */
+  inverse: Int32Array;
+  /** signed, units of the underlying */
+  quantity: Float64Array;
+  /** the position's forward, USD (an option's: the forward it is marked on; a perpetual's: the index) */
+  forward: Float64Array;
+  /** entry price per unit in the price currency (coin for inverse options, USD otherwise); NaN = unknown */
+  entryPrice: Float64Array;
+  /** index (spot) per underlying, USD */
+  spot: Float64Array;
+}
+
+/**
+ * Per-position values and Greeks (one entry per position) and their sums per underlying (one entry per `spot`).
+ * Units as the engine reports them: mark/value in the price/settlement currency (coin for inverse contracts), USD
+ * figures at the index; delta and premium-adjusted delta in units of the underlying, gamma per unit², vega in USD per
+ * vol point (0.01), theta in USD per calendar day. Futures and perpetuals: value = unrealised P&L from the entry
+ * price (0 when unknown). unrealisedPnl is NaN where the entry price is unknown. See js/portfolio.ts for the formulas.
+ */
+export interface PortfolioOutputs {
+  mark: Float64Array;
+  markUsd: Float64Array;
+  value: Float64Array;
+  valueUsd: Float64Array;
+  unrealisedPnl: Float64Array;
+  delta: Float64Array;
+  premiumAdjustedDelta: Float64Array;
+  gamma: Float64Array;
+  vega: Float64Array;
+  theta: Float64Array;
+  /** per underlying, summed in position order (coin collateral is the engine's to add) */
+  sums: {
+    delta: Float64Array;
+    premiumAdjustedDelta: Float64Array;
+    gamma: Float64Array;
+    vega: Float64Array;
+    theta: Float64Array;
+    valueUsd: Float64Array;
+  };
+}
+
 /** Tail risk of a P&L vector at one confidence level. */
 export interface TailResult {
   /** Value at Risk as a positive loss: the smallest l with P(loss ≤ l) ≥ confidence (weighted). */
@@ -113,6 +164,14 @@ export interface Kernels {
   black76Price(inputs: Black76Inputs, inverse: boolean, out: Float64Array): Float64Array;
   /** Generalised Black–Scholes–Merton price and Greeks. */
   bsm(inputs: BsmInputs, out: GreeksOutputs): GreeksOutputs;
+
+  // ---- portfolio ---------------------------------------------------------------------------------------------
+  /**
+   * Values a resolved book: one Black-76 batch over its options, then per-position values and Greeks and their sums
+   * per underlying (two kernels; the wasm backend keeps the Black-76 outputs in its memory between them). Returns the
+   * number of positions whose optionRow/underlying index is out of range (their rows are NaN, left out of the sums).
+   */
+  portfolioValue(book: PortfolioInputs, out: PortfolioOutputs): number;
 
   // ---- tails -------------------------------------------------------------------------------------------------
   /** VaR and ES of `pnl` (gains positive) at `confidence` in (0, 1), optionally weighted; O(n) by selection. */

@@ -3,6 +3,7 @@ import * as rng from "./rng.js";
 import * as linalg from "./linalg.js";
 import * as pricing from "./pricing.js";
 import * as tail from "./tail.js";
+import * as portfolio from "./portfolio.js";
 
 /** The pure-TypeScript twin: same signatures and numbers as the wasm core (RNG bit for bit, the rest ≤ 1e-12). */
 export function createJsKernels(): Kernels {
@@ -26,5 +27,6 @@ export function createJsKernels(): Kernels {
     varEs: tail.varEs,
     worst: tail.worst,
     histogram: tail.histogram,
+    portfolioValue: portfolio.portfolioValue,
   };
 }

@@ -1,4 +1,4 @@
-import type { Black76Inputs, BsmInputs, GreeksOutputs, Kernels, RngState, TailResult } from "../types.js";
+import type { Black76Inputs, BsmInputs, GreeksOutputs, Kernels, PortfolioInputs, PortfolioOutputs, RngState, TailResult } from "../types.js";
 import { ZIGGURAT_TABLE } from "../js/ziggurat.js";
 import { Arena } from "./arena.js";
 
@@ -32,6 +32,12 @@ export interface WasmExports {
   varEs(n: number, pnl: number, weights: number, confidence: number, scratch: number, scratchW: number, out: number): void;
   worst(n: number, pnl: number, k: number, heap: number, out: number): number;
   histogram(n: number, x: number, weights: number, lo: number, hi: number, bins: number, out: number): void;
+  portfolioAggregate(
+    n: number, nOptions: number, nUnderlyings: number,
+    optionRow: number, underlying: number, inverse: number, quantity: number, forward: number, entryPrice: number, spot: number,
+    price: number, delta: number, gamma: number, vega: number, theta: number,
+    out: number, sums: number,
+  ): number;
 }
 
 /**
@@ -199,6 +205,36 @@ export class WasmKernels implements Kernels {
     return [a.putF64(i.forward), a.putF64(i.strike), a.putF64(i.timeToExpiry), a.putF64(i.vol), a.putF64(i.rate), a.putI32(i.isCall)];
   }
 
+  portfolioValue(book: PortfolioInputs, out: PortfolioOutputs): number {
+    return this.scoped((a) => {
+      const n = book.quantity.length;
+      const m = book.options.forward.length;
+      const nu = book.spot.length;
+      // black76 → portfolioAggregate on pointers: the options' prices and Greeks never leave wasm memory
+      const ins = this.putBlack76(a, book.options);
+      const g = allocGreeks(a, m);
+      this.exports.black76(m, ...ins, 0, ...g);
+      const op = a.allocF64(PORTFOLIO_COLUMNS * n);
+      const sp = a.allocF64(PORTFOLIO_SUMS * nu);
+      const invalid = this.exports.portfolioAggregate(
+        n, m, nu,
+        a.putI32(book.optionRow), a.putI32(book.underlying), a.putI32(book.inverse),
+        a.putF64(book.quantity), a.putF64(book.forward), a.putF64(book.entryPrice), a.putF64(book.spot),
+        g[0], g[1], g[2], g[3], g[4],
+        op, sp,
+      );
+      // one view per block (after every allocation: a grow would detach it); columns in assembly/portfolio.ts order
+      const cols = a.f64(op, PORTFOLIO_COLUMNS * n);
+      const per = [out.mark, out.markUsd, out.value, out.valueUsd, out.unrealisedPnl, out.delta, out.premiumAdjustedDelta, out.gamma, out.vega, out.theta];
+      for (let c = 0; c < PORTFOLIO_COLUMNS; c++) per[c]!.set(cols.subarray(c * n, c * n + n));
+      const sums = a.f64(sp, PORTFOLIO_SUMS * nu);
+      const s = out.sums;
+      const perU = [s.delta, s.premiumAdjustedDelta, s.gamma, s.vega, s.theta, s.valueUsd];
+      for (let c = 0; c < PORTFOLIO_SUMS; c++) perU[c]!.set(sums.subarray(c * nu, c * nu + nu));
+      return invalid;
+    });
+  }
+
   varEs(pnl: Float64Array, weights: Float64Array | null, confidence: number): TailResult {
     return this.scoped((a) => {
       const n = pnl.length;
@@ -238,6 +274,10 @@ export class WasmKernels implements Kernels {
 }
 
 type GreekPtrs = [number, number, number, number, number, number];
+
+/** Column counts of portfolioAggregate's output blocks (assembly/portfolio.ts documents their order). */
+const PORTFOLIO_COLUMNS = 10;
+const PORTFOLIO_SUMS = 6;
 
 function allocGreeks(a: Arena, n: number): GreekPtrs {
   return [a.allocF64(n), a.allocF64(n), a.allocF64(n), a.allocF64(n), a.allocF64(n), a.allocF64(n)];

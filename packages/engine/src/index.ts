@@ -63,7 +63,7 @@ export {
 export { VolSurface, CALENDAR_TOLERANCE, type ExpirySlice, type ArbitrageReport, type ArbitrageOptions } from "./market/surface.js";
 export { tickerFromChainRow, type ChainRow } from "./adapters/deribit-chain.js";
 export { resolveBook, optionGreeks, scenarioPnl, type ResolvedBook, type ResolvedPosition, type Scenarios } from "./portfolio.js";
-export { valueBook, type Valuation, type PositionValuation, type PositionGreeks, type ValueOptions } from "./valuation.js";
+export { valueBook, valueColumns, portfolioOutputs, type Valuation, type ValuationColumns, type PositionValuation, type PositionGreeks, type ValueOptions } from "./valuation.js";
 export { marginReport, GRID_SPOT_MOVES, GRID_VOL_SHIFTS, type MarginReport, type GridResult, type RiskModelInput } from "./report.js";
 export {
   impliedVolBlack76,
@@ -77,3 +77,35 @@ export {
 } from "./pricing/implied-vol.js";
 export { marginStatus, type MarginResult, type MarginComponent, type WorstScenario, type PositionRequirement } from "./margin/result.js";
 export { standardMargin, standardParametersSchema, type StandardParameters, type StandardParametersInput } from "./margin/standard.js";
+export {
+  deriveMargin,
+  derivePmrm2,
+  parseDeriveBook,
+  parseDeriveMarket,
+  parseDerivePmrm2Policy,
+  derivePmrm2ParametersSchema,
+  derivePmrm2PolicySchema,
+  deriveBookSchema,
+  deriveMarketSchema,
+  deriveBlack76,
+  deriveSviVol,
+  deriveVolShocks,
+  deriveStaticDiscounts,
+  describeScenario,
+  DERIVE_SECONDS_PER_YEAR,
+  type DeriveMarginInput,
+  type DeriveMarginResult,
+  type DerivePmrm2Detail,
+  type DeriveExpiryDetail,
+  type DeriveScenarioDetail,
+  type DeriveBook,
+  type DeriveBookInput,
+  type DeriveMarket,
+  type DeriveMarketInput,
+  type DerivePmrm2Parameters,
+  type DerivePmrm2ParametersInput,
+  type DerivePmrm2Policy,
+  type DeriveScenario,
+  type DeriveVolShock,
+} from "./margin/derive-pmrm2.js";
+export { fromDerivePmrm2Case, DERIVE_CASE_REF_TIME, type DerivePmrm2Case } from "./margin/derive-pmrm2-case.js";

@@ -1,8 +1,8 @@
 // A book resolved against a market snapshot: typed columns for one batch kernel call, valuation in settlement
 // currency and USD, and full revaluation under joint scenarios (spot log-return and relative vol shift per underlying).
-import type { GreeksOutputs, Kernels } from "@offset/kernels";
+import type { GreeksOutputs, Kernels, PortfolioInputs } from "@offset/kernels";
 import { fail } from "./errors.js";
-import { type Market, MS_PER_YEAR, usdPrice } from "./market/snapshot.js";
+import { type ExpiryData, type Market, MS_PER_YEAR, usdPrice } from "./market/snapshot.js";
 import type { Book } from "./model.js";
 
 export interface ResolvedPosition {
@@ -39,32 +39,94 @@ export interface ResolvedBook {
     rate: Float64Array;
     isCall: Int32Array;
   };
+  /**
+   * The whole book as kernel columns (one entry per position; `options` is the object above): what
+   * `Kernels.portfolioValue` values in one call. Entry price NaN = unknown.
+   */
+  columns: PortfolioInputs;
   /** collateral balances with their USD price and the underlying they move with (−1 = none) */
   collateral: { asset: string; amount: number; price: number; underlying: number }[];
 }
 
-/** Resolves a book against a market: every instrument gets its forward, time and vol, or a clear error. */
+/** What resolution needs of one expiry of one underlying, looked up once per book rather than once per position. */
+interface ExpiryRef {
+  forward: number;
+  marks: ExpiryData["marks"] | undefined;
+}
+
+/**
+ * Resolves a book against a market: every instrument gets its forward, time and vol, or a clear error. One pass over
+ * the positions fills the typed columns directly; expiry data is looked up once per (underlying, expiry).
+ */
 export function resolveBook(book: Book, market: Market): ResolvedBook {
   const snap = market.snapshot;
-  const underlyings = [...new Set(book.positions.map((p) => p.instrument.underlying))];
-  const spot = Float64Array.from(underlyings, (u) => {
-    const data = snap.underlyings[u];
-    if (!data) fail("market.underlyings", `an entry for ${u} (the book holds ${u} instruments)`, Object.keys(snap.underlyings));
-    return data.index;
+  const ps = book.positions;
+  const n = ps.length;
+  const underlyings: string[] = [];
+  const undIndex = new Map<string, number>();
+  let m = 0;
+  for (const p of ps) {
+    const u = p.instrument.underlying;
+    if (!undIndex.has(u)) {
+      if (!snap.underlyings[u]) fail("market.underlyings", `an entry for ${u} (the book holds ${u} instruments)`, Object.keys(snap.underlyings));
+      undIndex.set(u, underlyings.length);
+      underlyings.push(u);
+    }
+    if (p.instrument.kind === "option") m++;
+  }
+  const U = underlyings.length;
+  const spot = new Float64Array(U);
+  const data = underlyings.map((u, ui) => {
+    const d = snap.underlyings[u]!;
+    spot[ui] = d.index;
+    return { d, surface: market.surfaces[u], expiries: new Map<string, ExpiryRef>() };
   });
-  const positions = book.positions.map((p, i): ResolvedPosition => {
+  const options = {
+    index: new Int32Array(m),
+    underlying: new Int32Array(m),
+    forward: new Float64Array(m),
+    strike: new Float64Array(m),
+    timeToExpiry: new Float64Array(m),
+    vol: new Float64Array(m),
+    rate: new Float64Array(m).fill(snap.rate),
+    isCall: new Int32Array(m),
+  };
+  const columns: PortfolioInputs = {
+    options,
+    optionRow: new Int32Array(n),
+    underlying: new Int32Array(n),
+    inverse: new Int32Array(n),
+    quantity: new Float64Array(n),
+    forward: new Float64Array(n),
+    entryPrice: new Float64Array(n),
+    spot,
+  };
+  const positions: ResolvedPosition[] = new Array(n);
+  let j = 0;
+  for (let i = 0; i < n; i++) {
+    const p = ps[i]!;
     const ins = p.instrument;
-    const data = snap.underlyings[ins.underlying]!;
-    let forward = data.index;
+    const ui = undIndex.get(ins.underlying)!;
+    const und = data[ui]!;
+    let forward = und.d.index;
     let t = 0;
+    let ex: ExpiryRef | undefined;
     if (ins.expiry !== undefined) {
       t = (ins.expiry - market.asOfMs) / MS_PER_YEAR;
       if (!(t > 0)) fail(`book.positions[${i}].instrument`, `an instrument expiring after the market time ${snap.asOf}`, ins.name);
-      forward = data.expiries[ins.expiryCode!]?.forward ?? data.index * Math.exp(data.carry * t);
+      // the expiry code fixes the expiry instant (08:00 UTC that day), hence t: one lookup per code
+      const code = ins.expiryCode!;
+      ex = und.expiries.get(code);
+      if (ex === undefined) {
+        const e = und.d.expiries[code];
+        ex = { forward: e?.forward ?? und.d.index * Math.exp(und.d.carry * t), marks: e?.marks };
+        und.expiries.set(code, ex);
+      }
+      forward = ex.forward;
     }
     const resolved: ResolvedPosition = {
       name: ins.name,
-      underlying: underlyings.indexOf(ins.underlying),
+      underlying: ui,
       kind: ins.kind,
       inverse: ins.settlement === "inverse",
       settlementCurrency: ins.settlementCurrency,
@@ -78,40 +140,44 @@ export function resolveBook(book: Book, market: Market): ResolvedBook {
       volSource: undefined,
     };
     if (ins.kind === "option") {
-      const mark = data.expiries[ins.expiryCode!]?.marks[ins.name];
-      const surface = market.surfaces[ins.underlying];
-      if (mark === undefined && !surface) {
+      const mark = ex?.marks?.[ins.name];
+      if (mark === undefined && !und.surface) {
         fail(`book.positions[${i}].instrument`, `an option with a mark IV or an SVI surface for ${ins.underlying} in the market`, ins.name);
       }
       resolved.strike = ins.strike!;
       resolved.isCall = ins.isCall!;
       if (mark?.forward !== undefined) resolved.forward = mark.forward;
-      resolved.vol = mark?.iv ?? surface!.vol(ins.strike!, t, forward);
+      resolved.vol = mark?.iv ?? und.surface!.vol(ins.strike!, t, forward);
       resolved.volSource = mark === undefined ? "surface" : "mark";
+      options.index[j] = i;
+      options.underlying[j] = ui;
+      options.forward[j] = resolved.forward;
+      options.strike[j] = resolved.strike;
+      options.timeToExpiry[j] = t;
+      options.vol[j] = resolved.vol;
+      options.isCall[j] = resolved.isCall ? 1 : 0;
+      columns.optionRow[i] = j++;
+    } else {
+      columns.optionRow[i] = -1;
     }
-    return resolved;
-  });
-  const idx = Int32Array.from(positions.flatMap((p, i) => (p.kind === "option" ? [i] : [])));
-  const at = <T>(f: (p: ResolvedPosition) => T) => Array.from(idx, (i) => f(positions[i]!));
+    columns.underlying[i] = ui;
+    columns.inverse[i] = resolved.inverse ? 1 : 0;
+    columns.quantity[i] = p.quantity;
+    columns.forward[i] = resolved.forward;
+    columns.entryPrice[i] = p.entryPrice ?? NaN;
+    positions[i] = resolved;
+  }
   return {
     underlyings,
     spot,
     positions,
-    options: {
-      index: idx,
-      underlying: Int32Array.from(at((p) => p.underlying)),
-      forward: Float64Array.from(at((p) => p.forward)),
-      strike: Float64Array.from(at((p) => p.strike!)),
-      timeToExpiry: Float64Array.from(at((p) => p.timeToExpiry)),
-      vol: Float64Array.from(at((p) => p.vol!)),
-      rate: new Float64Array(idx.length).fill(snap.rate),
-      isCall: Int32Array.from(at((p) => (p.isCall ? 1 : 0))),
-    },
+    options,
+    columns,
     collateral: Object.entries(book.collateral).map(([asset, amount]) => ({
       asset,
       amount,
       price: usdPrice(market, asset, `book.collateral.${asset}`),
-      underlying: underlyings.indexOf(asset),
+      underlying: undIndex.get(asset) ?? -1,
     })),
   };
 }

@@ -1,5 +1,6 @@
+import { allBackends } from "@offset/kernels/testing";
 import { describe, expect, it } from "vitest";
-import { createEngine, type MarketInput, parseBook, parseMarket, scenarioPnl, valueBook } from "./index.js";
+import { createEngine, type MarketInput, parseBook, parseMarket, portfolioOutputs, resolveBook, scenarioPnl, valueBook, valueColumns } from "./index.js";
 
 // A flat 50% BTC surface (SVI with b = 0: w = a = σ²·T at every strike) and one listed option with its own mark IV.
 const T1 = (Date.UTC(2025, 2, 28, 8) - Date.UTC(2025, 1, 20)) / (365 * 86_400_000);
@@ -110,5 +111,143 @@ describe("valuation", () => {
     expect(value([{ instrument: "SOL-PERPETUAL", quantity: 1 }])).toThrow("an entry for SOL");
     expect(value([{ instrument: "ETH-28MAR25-3000-C", quantity: 1 }])).toThrow("an option with a mark IV or an SVI surface for ETH in the market");
     expect(value([{ instrument: "BTC-PERPETUAL", quantity: 1 }], { haircuts: { BTC: 1.5 } })).toThrow("haircuts.BTC: expected a haircut in [0, 1), got 1.5");
+  });
+});
+
+// A mixed book: listed and surface-valued options (coin-settled and USDC-linear), futures and perpetuals with and
+// without entry prices, two underlyings, coin and stablecoin collateral.
+const T2 = (Date.UTC(2025, 5, 27, 8) - Date.UTC(2025, 1, 20)) / (365 * 86_400_000);
+const mixedMarket: MarketInput = {
+  asOf: "2025-02-20T00:00:00Z",
+  rate: 0.01,
+  underlyings: {
+    BTC: {
+      index: 96_000,
+      carry: 0.08,
+      expiries: {
+        "28MAR25": { forward: 96_800, svi: { a: 0.3 * T1, b: 0.02, rho: -0.3, m: 0, sigma: 0.1 }, marks: { "BTC-28MAR25-100000-C": { iv: 0.58, forward: 96_790 } } },
+        "27JUN25": { forward: 98_600, svi: { a: 0.3 * T2, b: 0.04, rho: -0.3, m: 0, sigma: 0.1 } },
+      },
+    },
+    ETH: { index: 2_700, carry: 0.07, expiries: { "27JUN25": { forward: 2_760, svi: { a: 0.45 * T2, b: 0.05, rho: -0.2, m: 0, sigma: 0.15 } } } },
+  },
+};
+const mixedBook = {
+  positions: [
+    { instrument: "BTC-28MAR25-100000-C", quantity: -2, entryPrice: 0.02 },
+    { instrument: "BTC-27JUN25-80000-P", quantity: 3 },
+    { instrument: "ETH_USDC-27JUN25-3000-C", quantity: 40, entryPrice: 150 },
+    { instrument: "BTC-PERPETUAL", quantity: 1.5, entryPrice: 90_000 },
+    { instrument: "BTC-27JUN25", quantity: -1 },
+    { instrument: "ETH-27JUN25-2500-P", quantity: -25 },
+    { instrument: "ETH_USDC-PERPETUAL", quantity: 10, entryPrice: 2_900 },
+    { instrument: "BTC_USDC-28MAR25-90000-P", quantity: 0.5 },
+  ],
+  collateral: { BTC: 2, ETH: -5, USDC: 20_000 },
+};
+
+describe("valueColumns (the columnar core of valueBook)", () => {
+  it("agrees with valueBook's objects and with per-option Black-76 prices, on every backend", async () => {
+    const market = parseMarket(mixedMarket);
+    const book = parseBook(mixedBook);
+    const engine = await createEngine({ backend: "js" });
+    for (const { name, k } of await allBackends()) {
+      const r = resolveBook(book, market);
+      const c = valueColumns(k, r, { haircuts: { BTC: 0.1 } });
+      const { valuation: v } = valueBook(k, book, market, { haircuts: { BTC: 0.1 } });
+      expect(c.equityUsd, name).toBe(v.equityUsd);
+      expect(c.marginEquityUsd, name).toBe(v.marginEquityUsd);
+      expect(c.collateral, name).toEqual(v.collateral);
+      v.positions.forEach((p, i) => {
+        const rp = r.positions[i]!;
+        expect(c.positions.mark[i], `${name} ${p.instrument}`).toBe(p.mark);
+        expect(c.positions.valueUsd[i], `${name} ${p.instrument}`).toBe(p.valueUsd);
+        expect(c.positions.delta[i], `${name} ${p.instrument}`).toBe(p.greeks.delta);
+        expect(c.positions.vega[i], `${name} ${p.instrument}`).toBe(p.greeks.vega);
+        expect(Number.isNaN(c.positions.unrealisedPnl[i]!), `${name} ${p.instrument}`).toBe(p.unrealisedPnl === undefined);
+        // an independent check of the columns: one option at a time through the public single-option pricer
+        const S = r.spot[rp.underlying]!;
+        if (rp.kind === "option") {
+          const g = engine.black76({ forward: rp.forward, strike: rp.strike!, timeToExpiry: rp.timeToExpiry, vol: rp.vol!, rate: 0.01, isCall: rp.isCall! });
+          const mark = rp.inverse ? g.price / rp.forward : g.price;
+          // a single Black-76 evaluation vs the batch: same operations, but a different backend for the reference
+          // (js engine) than the one tested: ≤ 1e-12 relative covers any backend difference documented for black76
+          const close = (a: number, b: number) => expect(Math.abs(a - b) / Math.max(Math.abs(b), 1e-300), `${name} ${p.instrument}`).toBeLessThan(1e-12);
+          close(p.mark, mark);
+          close(p.valueUsd, rp.quantity * (rp.inverse ? mark * S : g.price));
+          close(p.greeks.delta, rp.quantity * g.delta);
+          close(p.greeks.premiumAdjustedDelta, rp.inverse ? rp.quantity * (g.delta - g.price / rp.forward) : rp.quantity * g.delta);
+          close(p.greeks.gamma, rp.quantity * g.gamma);
+          close(p.greeks.vega, (rp.quantity * g.vega) / 100);
+          close(p.greeks.theta, (rp.quantity * g.theta) / 365);
+        } else {
+          expect(p.greeks.delta, name).toBe(rp.quantity);
+          expect(p.mark, name).toBe(rp.forward);
+        }
+      });
+      // per underlying: the positions' sums plus coin collateral, in position order, as the objects report them
+      r.underlyings.forEach((u, ui) => {
+        const g = v.greeks[ui]!;
+        expect(g.underlying).toBe(u);
+        const mine = v.positions.filter((_, i) => r.positions[i]!.underlying === ui);
+        const coin = mixedBook.collateral[u as "BTC" | "ETH"];
+        expect(c.underlyings.delta[ui], `${name} ${u}`).toBe(g.delta);
+        expect(g.delta, `${name} ${u}`).toBe(mine.reduce((s, p) => s + p.greeks.delta, 0) + coin);
+        expect(g.premiumAdjustedDelta, `${name} ${u}`).toBe(mine.reduce((s, p) => s + p.greeks.premiumAdjustedDelta, 0) + coin);
+        expect(g.gamma, `${name} ${u}`).toBe(mine.reduce((s, p) => s + p.greeks.gamma, 0));
+        expect(g.vega, `${name} ${u}`).toBe(mine.reduce((s, p) => s + p.greeks.vega, 0));
+        expect(g.theta, `${name} ${u}`).toBe(mine.reduce((s, p) => s + p.greeks.theta, 0));
+        expect(c.underlyings.valueUsd[ui], `${name} ${u}`).toBe(mine.reduce((s, p) => s + p.valueUsd, 0));
+      });
+      const positionsUsd = v.positions.reduce((s, p) => s + p.valueUsd, 0);
+      expect(v.equityUsd, name).toBe(2 * 96_000 - 5 * 2_700 + 20_000 + positionsUsd);
+      expect(v.marginEquityUsd, name).toBe(2 * 96_000 * 0.9 - 5 * 2_700 + 20_000 + positionsUsd);
+    }
+  });
+
+  it("gives identical bits on js, wasm and wasm-simd, and the same numbers when its output columns are reused", async () => {
+    const r = resolveBook(parseBook(mixedBook), parseMarket(mixedMarket));
+    const [ref, ...rest] = (await allBackends()).map(({ name, k }) => ({ name, k, c: valueColumns(k, r) }));
+    for (const { name, k, c } of rest) {
+      for (const col of ["mark", "markUsd", "value", "valueUsd", "unrealisedPnl", "delta", "premiumAdjustedDelta", "gamma", "vega", "theta"] as const) {
+        expect(c.positions[col], `${name} ${col}`).toEqual(ref!.c.positions[col]);
+      }
+      expect(c.underlyings, name).toEqual(ref!.c.underlyings);
+      expect(c.equityUsd, name).toBe(ref!.c.equityUsd);
+      const out = portfolioOutputs(r.positions.length, r.underlyings.length);
+      const again = [valueColumns(k, r, {}, out), valueColumns(k, r, {}, out)];
+      expect(again[1]!.positions, name).toBe(out);
+      expect(again[1]!.positions.valueUsd, name).toEqual(ref!.c.positions.valueUsd);
+      expect(again[0]!.underlyings, name).toEqual(ref!.c.underlyings); // copies: not touched by the second call
+    }
+  });
+
+  it("resolves the book into kernel columns consistent with its position objects", () => {
+    const r = resolveBook(parseBook(mixedBook), parseMarket(mixedMarket));
+    expect(r.underlyings).toEqual(["BTC", "ETH"]);
+    const c = r.columns;
+    expect(c.options).toBe(r.options);
+    expect(Array.from(c.optionRow)).toEqual([0, 1, 2, -1, -1, 3, -1, 4]);
+    expect(Array.from(r.options.index)).toEqual([0, 1, 2, 5, 7]);
+    r.positions.forEach((p, i) => {
+      expect(c.underlying[i]).toBe(p.underlying);
+      expect(c.inverse[i]).toBe(p.inverse ? 1 : 0);
+      expect(c.quantity[i]).toBe(p.quantity);
+      expect(c.forward[i]).toBe(p.forward);
+      if (p.entryPrice === undefined) expect(c.entryPrice[i]).toBeNaN();
+      else expect(c.entryPrice[i]).toBe(p.entryPrice);
+      const j = c.optionRow[i]!;
+      if (j >= 0) {
+        expect([r.options.forward[j], r.options.strike[j], r.options.vol[j], r.options.timeToExpiry[j], r.options.rate[j]]).toEqual([p.forward, p.strike, p.vol, p.timeToExpiry, 0.01]);
+        expect(r.options.isCall[j]).toBe(p.isCall ? 1 : 0);
+      }
+    });
+    // the listed option keeps its own mark forward; an unlisted one takes its expiry's forward; a perp the index
+    expect(r.positions[0]!.forward).toBe(96_790);
+    expect(r.positions[0]!.volSource).toBe("mark");
+    expect(r.positions[1]!.forward).toBe(98_600);
+    expect(r.positions[1]!.volSource).toBe("surface");
+    expect(r.positions[3]!.forward).toBe(96_000);
+    expect(r.collateral.map((x) => x.underlying)).toEqual([0, 1, -1]);
   });
 });

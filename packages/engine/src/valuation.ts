@@ -3,11 +3,11 @@
 //
 // Equity (as the venues define it) = collateral value + unrealised P&L of futures and perpetuals + option value.
 // Inverse (coin-settled) contracts are valued in coin and converted at the index; linear ones in their stablecoin.
-import type { Kernels } from "@offset/kernels";
+import type { Kernels, PortfolioOutputs } from "@offset/kernels";
 import { fail } from "./errors.js";
 import type { Market } from "./market/snapshot.js";
 import type { Book } from "./model.js";
-import { optionGreeks, type ResolvedBook, resolveBook } from "./portfolio.js";
+import { type ResolvedBook, resolveBook } from "./portfolio.js";
 
 /** Greeks of a position or an underlying. Coin figures are the USD ones divided by the index. */
 export interface PositionGreeks {
@@ -71,88 +71,140 @@ export interface ValueOptions {
   haircuts?: Record<string, number>;
 }
 
-/** Values a parsed book on a parsed market with one Black-76 batch call for all options. */
-export function valueBook(k: Kernels, book: Book, market: Market, options: ValueOptions = {}): { valuation: Valuation; resolved: ResolvedBook } {
-  const haircuts = options.haircuts ?? {};
+/**
+ * The valuation of a resolved book as typed columns — what a backend recomputes on every tick for an account it holds
+ * (no objects per position). `positions` is `Kernels.portfolioValue`'s output (ResolvedBook.positions order; units in
+ * PortfolioOutputs); `underlyings` holds the per-underlying sums with coin collateral added to delta and
+ * premium-adjusted delta (ResolvedBook.underlyings order); `valueUsd` there is the positions' value only.
+ */
+export interface ValuationColumns {
+  positions: PortfolioOutputs;
+  underlyings: { delta: Float64Array; premiumAdjustedDelta: Float64Array; gamma: Float64Array; vega: Float64Array; theta: Float64Array; valueUsd: Float64Array };
+  collateral: Valuation["collateral"];
+  /** collateral + unrealised futures P&L + option value, USD */
+  equityUsd: number;
+  /** equity with collateral after haircuts, USD */
+  marginEquityUsd: number;
+}
+
+/** Output columns for `Kernels.portfolioValue`: n positions, U underlyings, carved from one buffer. */
+export function portfolioOutputs(n: number, U: number): PortfolioOutputs {
+  const block = new Float64Array(10 * n + 6 * U);
+  const col = (c: number) => block.subarray(c * n, (c + 1) * n);
+  const sum = (c: number) => block.subarray(10 * n + c * U, 10 * n + (c + 1) * U);
+  return {
+    mark: col(0),
+    markUsd: col(1),
+    value: col(2),
+    valueUsd: col(3),
+    unrealisedPnl: col(4),
+    delta: col(5),
+    premiumAdjustedDelta: col(6),
+    gamma: col(7),
+    vega: col(8),
+    theta: col(9),
+    sums: { delta: sum(0), premiumAdjustedDelta: sum(1), gamma: sum(2), vega: sum(3), theta: sum(4), valueUsd: sum(5) },
+  };
+}
+
+function checkHaircuts(haircuts: Record<string, number>): void {
   for (const [asset, h] of Object.entries(haircuts)) {
     if (typeof h !== "number" || !(h >= 0 && h < 1)) fail(`haircuts.${asset}`, "a haircut in [0, 1)", h);
   }
-  const r = resolveBook(book, market);
-  const g = optionGreeks(k, r);
-  const optionRow = new Map(Array.from(r.options.index, (i, j) => [i, j]));
+}
 
+/**
+ * Values a resolved book in one kernel call (`Kernels.portfolioValue`: the options' Black-76 batch, then the
+ * per-position values, Greeks and per-underlying sums), plus collateral and equity. `out` (from `portfolioOutputs`)
+ * can be reused between calls for the same book size; the result's `positions` is then `out` itself.
+ */
+export function valueColumns(k: Kernels, r: ResolvedBook, options: ValueOptions = {}, out?: PortfolioOutputs): ValuationColumns {
+  const haircuts = options.haircuts ?? {};
+  checkHaircuts(haircuts);
+  const n = r.positions.length;
+  const U = r.underlyings.length;
+  const c = out ?? portfolioOutputs(n, U);
+  const invalid = k.portfolioValue(r.columns, c);
+  if (invalid !== 0) throw new Error(`offset: portfolioValue found ${invalid} positions with an index out of range; this is a bug`);
+  const s = c.sums;
+  // copies (U entries): `out` may be reused by the caller, and collateral is added to the deltas below
+  const underlyings = {
+    delta: s.delta.slice(0, U),
+    premiumAdjustedDelta: s.premiumAdjustedDelta.slice(0, U),
+    gamma: s.gamma.slice(0, U),
+    vega: s.vega.slice(0, U),
+    theta: s.theta.slice(0, U),
+    valueUsd: s.valueUsd.slice(0, U),
+  };
+  let collateralUsd = 0;
+  let collateralMarginUsd = 0;
+  const collateral = r.collateral.map((x) => {
+    const haircut = haircuts[x.asset] ?? 0;
+    const valueUsd = x.amount * x.price;
+    // a haircut reduces what positive collateral counts for; a negative balance (a loan) counts in full
+    const marginValueUsd = valueUsd > 0 ? valueUsd * (1 - haircut) : valueUsd;
+    collateralUsd += valueUsd;
+    collateralMarginUsd += marginValueUsd;
+    // coin collateral moves with its underlying: it adds to that underlying's delta
+    if (x.underlying >= 0) {
+      underlyings.delta[x.underlying] = underlyings.delta[x.underlying]! + x.amount;
+      underlyings.premiumAdjustedDelta[x.underlying] = underlyings.premiumAdjustedDelta[x.underlying]! + x.amount;
+    }
+    return { asset: x.asset, amount: x.amount, priceUsd: x.price, valueUsd, haircut, marginValueUsd };
+  });
+  // in position order (the per-underlying sums hold the same figures grouped)
+  let positionsUsd = 0;
+  for (let i = 0; i < n; i++) positionsUsd += c.valueUsd[i]!;
+  const equityUsd = collateralUsd + positionsUsd;
+  const marginEquityUsd = collateralMarginUsd + positionsUsd;
+  for (const [name, v] of [["equityUsd", equityUsd], ["marginEquityUsd", marginEquityUsd]] as const) {
+    if (!Number.isFinite(v)) throw new Error(`offset: valuation.${name} came out ${v} for validated input; this is a bug`);
+  }
+  return { positions: c, underlyings, collateral, equityUsd, marginEquityUsd };
+}
+
+/** Values a parsed book on a parsed market (`valueColumns`), as one object per position for reports. */
+export function valueBook(k: Kernels, book: Book, market: Market, options: ValueOptions = {}): { valuation: Valuation; resolved: ResolvedBook } {
+  checkHaircuts(options.haircuts ?? {});
+  const r = resolveBook(book, market);
+  const v = valueColumns(k, r, options);
+  const c = v.positions;
   // One object shape for every position (no spreads, optional fields present as undefined): V8 keeps the objects
   // fast; conditional spreads made this loop 20× slower than the pricing itself.
   const positions = r.positions.map((p, i): PositionValuation => {
-    const S = r.spot[p.underlying]!;
-    const q = p.quantity;
-    const F = p.forward;
-    const e = p.entryPrice;
-    const j = optionRow.get(i);
-    let mark: number, markUsd: number, value: number, greeks: PositionGreeks;
-    if (j === undefined) {
-      // futures and perpetuals: unrealised P&L from the entry price (inverse: USD notional N = q·F in coin terms)
-      mark = markUsd = F;
-      value = e === undefined ? 0 : p.inverse ? q * F * (1 / e - 1 / F) : q * (F - e);
-      greeks = greeksOf(q, q, 0, 0, 0, S);
-    } else {
-      const usd = g.price[j]!;
-      mark = p.inverse ? usd / F : usd;
-      markUsd = p.inverse ? mark * S : usd;
-      value = q * mark;
-      const delta = q * g.delta[j]!;
-      greeks = greeksOf(delta, p.inverse ? delta - (q * usd) / F : delta, q * g.gamma[j]!, (q * g.vega[j]!) / 100, (q * g.theta[j]!) / 365, S);
-    }
-    const isOption = j !== undefined;
+    const isOption = p.kind === "option";
     return {
       instrument: p.name,
       kind: p.kind,
       settlement: p.inverse ? "inverse" : "linear",
       settlementCurrency: p.settlementCurrency,
-      quantity: q,
-      mark,
-      markUsd,
+      quantity: p.quantity,
+      mark: c.mark[i]!,
+      markUsd: c.markUsd[i]!,
       vol: p.vol,
       volSource: p.volSource,
-      forward: F,
+      forward: p.forward,
       timeToExpiry: p.timeToExpiry,
-      value,
-      valueUsd: isOption ? q * markUsd : p.inverse ? value * S : value,
-      entryPriceMissing: !isOption && e === undefined ? true : undefined,
-      unrealisedPnl: e === undefined ? undefined : isOption ? q * (mark - e) : value,
-      greeks,
+      value: c.value[i]!,
+      valueUsd: c.valueUsd[i]!,
+      entryPriceMissing: !isOption && p.entryPrice === undefined ? true : undefined,
+      unrealisedPnl: p.entryPrice === undefined ? undefined : c.unrealisedPnl[i]!,
+      greeks: greeksOf(c.delta[i]!, c.premiumAdjustedDelta[i]!, c.gamma[i]!, c.vega[i]!, c.theta[i]!, r.spot[p.underlying]!),
     };
   });
-
-  const collateral = r.collateral.map((c) => {
-    const haircut = haircuts[c.asset] ?? 0;
-    const valueUsd = c.amount * c.price;
-    // a haircut reduces what positive collateral counts for; a negative balance (a loan) counts in full
-    return { asset: c.asset, amount: c.amount, priceUsd: c.price, valueUsd, haircut, marginValueUsd: valueUsd > 0 ? valueUsd * (1 - haircut) : valueUsd };
-  });
-  const greeks = r.underlyings.map((u, ui) => {
+  const u = v.underlyings;
+  const greeks = r.underlyings.map((name, ui) => {
     const S = r.spot[ui]!;
-    const coin = r.collateral.find((c) => c.asset === u)?.amount ?? 0;
-    const mine = positions.filter((_, i) => r.positions[i]!.underlying === ui).map((p) => p.greeks);
-    const sum = (f: (x: PositionGreeks) => number) => mine.reduce((s, x) => s + f(x), 0);
-    return {
-      underlying: u,
-      index: S,
-      ...greeksOf(sum((x) => x.delta) + coin, sum((x) => x.premiumAdjustedDelta) + coin, sum((x) => x.gamma), sum((x) => x.vega), sum((x) => x.theta), S),
-    };
+    return { underlying: name, index: S, ...greeksOf(u.delta[ui]!, u.premiumAdjustedDelta[ui]!, u.gamma[ui]!, u.vega[ui]!, u.theta[ui]!, S) };
   });
-  const positionsUsd = positions.reduce((s, p) => s + p.valueUsd, 0);
   const valuation: Valuation = {
     asOf: market.snapshot.asOf,
     positions,
-    collateral,
+    collateral: v.collateral,
     greeks,
-    equityUsd: collateral.reduce((s, c) => s + c.valueUsd, 0) + positionsUsd,
-    marginEquityUsd: collateral.reduce((s, c) => s + c.marginValueUsd, 0) + positionsUsd,
+    equityUsd: v.equityUsd,
+    marginEquityUsd: v.marginEquityUsd,
   };
-  for (const [name, v] of [["equityUsd", valuation.equityUsd], ["marginEquityUsd", valuation.marginEquityUsd]] as const) {
-    if (!Number.isFinite(v)) throw new Error(`offset: valuation.${name} came out ${v} for validated input; this is a bug`);
-  }
   return { valuation, resolved: r };
 }
 

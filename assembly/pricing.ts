@@ -4,7 +4,7 @@
 // twin packages/kernels/src/js/pricing.ts; this file performs the same IEEE operations in the same order, with
 // fdlibm exp/log (./vmath.ts) — so the scalar build, the f64x2 build and the TS twin return identical bits.
 // The SIMD build runs two options per iteration (f64x2) and the scalar code for an odd last element; black76 runs
-// whole blocks of 64 options as a staged pipeline (see b76Block).
+// whole blocks of 64 options as a staged pipeline (see b76Block), black76Price too (b76pBlock).
 // Domain errors (non-finite inputs, F/S ≤ 0, K/T/σ < 0) give NaN in every output column; nothing traps.
 
 import {
@@ -449,40 +449,109 @@ export function black76(
   }
 }
 
+/** One f64x2 pair of black76Price at option i, any inputs (the masked per-pair path; the blocks' fallback). */
+// @ts-ignore: decorator
+@inline function b76pPairAt(
+  i: i32, forward: usize, strike: usize, t: usize, vol: usize, rate: usize, isCall: usize, inverse: i32, price: usize,
+): void {
+  const zero = fsplat(0.0);
+  const o = <usize>i << 3;
+  const F = v128.load(forward + o);
+  const K = v128.load(strike + o);
+  const T = v128.load(t + o);
+  const v = v128.load(vol + o);
+  const r = v128.load(rate + o);
+  const valid = vValid(F, K, T, v, r);
+  const w = vSign(isCall, i);
+  const s = f64x2.mul(v, f64x2.sqrt(T));
+  const D = vexp(f64x2.mul(f64x2.neg(r), T));
+  const live = f64x2.gt(s, zero);
+  const st = vStep(f64x2.mul(w, f64x2.sub(F, K)));
+  let n1 = st, n2 = st;
+  if (v128.any_true(live)) {
+    const FK = f64x2.div(F, K);
+    const xs = f64x2.div(vlog(FK), s);
+    const h = f64x2.mul(vf(F_HALF), s);
+    const d1 = f64x2.add(xs, h);
+    const d2 = f64x2.sub(xs, h);
+    const e1 = vexpNegHalfSq(d1);
+    n1 = v128.bitselect(vnormCdf(f64x2.mul(w, d1), e1), st, live);
+    n2 = v128.bitselect(vnormCdf(f64x2.mul(w, d2), vShareExp(e1, FK, d2)), st, live);
+  }
+  let V = f64x2.mul(f64x2.mul(w, D), f64x2.sub(f64x2.mul(F, n1), f64x2.mul(K, n2)));
+  if (inverse) V = f64x2.div(V, F);
+  v128.store(price + o, v128.bitselect(V, vf(F_NAN), valid));
+}
+
+/**
+ * Options i0 … i0 + B76_BLOCK − 1 of black76Price: b76Block's pipeline (same scratch, same stages 1–3; see there)
+ * with the price as the only output, written in stage 3. Same operations as b76pPairAt on live lanes, same bits.
+ */
+function b76pBlock(
+  i0: i32, forward: usize, strike: usize, t: usize, vol: usize, rate: usize, isCall: usize, inverse: i32, price: usize,
+): void {
+  const sc = B76_SCRATCH;
+  const zero = fsplat(0.0);
+  // stage 1: validity, d1, d2, F/K
+  let ok = i64x2.splat(-1);
+  for (let j = 0; j < B76_BLOCK; j += 2) {
+    const o = <usize>(i0 + j) << 3;
+    const so = <usize>j << 3;
+    const F = v128.load(forward + o);
+    const K = v128.load(strike + o);
+    const T = v128.load(t + o);
+    const v = v128.load(vol + o);
+    const r = v128.load(rate + o);
+    const s = f64x2.mul(v, f64x2.sqrt(T));
+    ok = v128.and(ok, v128.and(vValid(F, K, T, v, r), f64x2.gt(s, zero)));
+    const FK = f64x2.div(F, K);
+    const xs = f64x2.div(vlog(FK), s);
+    const h = f64x2.mul(vf(F_HALF), s);
+    v128.store(sc + S_D1 + so, f64x2.add(xs, h));
+    v128.store(sc + S_D2 + so, f64x2.sub(xs, h));
+    v128.store(sc + S_FK + so, FK);
+  }
+  if (!v128.all_true<i64>(ok)) {
+    for (let j = 0; j < B76_BLOCK; j += 2) {
+      b76pPairAt(i0 + j, forward, strike, t, vol, rate, isCall, inverse, price);
+    }
+    return;
+  }
+  // stage 2: the exponentials (as in b76Block, including the e^{−rT} = 1 shortcut for r·T = ±0 in both lanes)
+  for (let j = 0; j < B76_BLOCK; j += 2) {
+    const o = <usize>(i0 + j) << 3;
+    const so = <usize>j << 3;
+    const e1 = vexpNegHalfSq(v128.load(sc + S_D1 + so));
+    v128.store(sc + S_E1 + so, e1);
+    v128.store(sc + S_E2 + so, vShareExp(e1, v128.load(sc + S_FK + so), v128.load(sc + S_D2 + so)));
+    const x = f64x2.mul(f64x2.neg(v128.load(rate + o)), v128.load(t + o));
+    v128.store(sc + S_DF + so, v128.all_true<i64>(f64x2.eq(x, zero)) ? vf(F_ONE) : vexp(x));
+  }
+  // stage 3: N(w·d1), N(w·d2) and the price w·D·(F·N(w·d1) − K·N(w·d2)) [/ F]
+  for (let j = 0; j < B76_BLOCK; j += 2) {
+    const i = i0 + j;
+    const o = <usize>i << 3;
+    const so = <usize>j << 3;
+    const w = vSign(isCall, i);
+    const n1 = vnormCdf(f64x2.mul(w, v128.load(sc + S_D1 + so)), v128.load(sc + S_E1 + so));
+    const n2 = vnormCdf(f64x2.mul(w, v128.load(sc + S_D2 + so)), v128.load(sc + S_E2 + so));
+    const F = v128.load(forward + o);
+    let V = f64x2.mul(f64x2.mul(w, v128.load(sc + S_DF + so)), f64x2.sub(f64x2.mul(F, n1), f64x2.mul(v128.load(strike + o), n2)));
+    if (inverse) V = f64x2.div(V, F);
+    v128.store(price + o, V);
+  }
+}
+
 export function black76Price(
   n: i32, forward: usize, strike: usize, t: usize, vol: usize, rate: usize, isCall: usize, inverse: i32, price: usize,
 ): void {
   let i = 0;
   if (ASC_FEATURE_SIMD) {
-    const zero = fsplat(0.0);
-    const nan = vf(F_NAN);
+    for (; i + B76_BLOCK <= n; i += B76_BLOCK) {
+      b76pBlock(i, forward, strike, t, vol, rate, isCall, inverse, price);
+    }
     for (; i + 2 <= n; i += 2) {
-      const o = <usize>i << 3;
-      const F = v128.load(forward + o);
-      const K = v128.load(strike + o);
-      const T = v128.load(t + o);
-      const v = v128.load(vol + o);
-      const r = v128.load(rate + o);
-      const valid = vValid(F, K, T, v, r);
-      const w = vSign(isCall, i);
-      const s = f64x2.mul(v, f64x2.sqrt(T));
-      const D = vexp(f64x2.mul(f64x2.neg(r), T));
-      const live = f64x2.gt(s, zero);
-      const st = vStep(f64x2.mul(w, f64x2.sub(F, K)));
-      let n1 = st, n2 = st;
-      if (v128.any_true(live)) {
-        const FK = f64x2.div(F, K);
-        const xs = f64x2.div(vlog(FK), s);
-        const h = f64x2.mul(vf(F_HALF), s);
-        const d1 = f64x2.add(xs, h);
-        const d2 = f64x2.sub(xs, h);
-        const e1 = vexpNegHalfSq(d1);
-        n1 = v128.bitselect(vnormCdf(f64x2.mul(w, d1), e1), st, live);
-        n2 = v128.bitselect(vnormCdf(f64x2.mul(w, d2), vShareExp(e1, FK, d2)), st, live);
-      }
-      let V = f64x2.mul(f64x2.mul(w, D), f64x2.sub(f64x2.mul(F, n1), f64x2.mul(K, n2)));
-      if (inverse) V = f64x2.div(V, F);
-      v128.store(price + o, v128.bitselect(V, nan, valid));
+      b76pPairAt(i, forward, strike, t, vol, rate, isCall, inverse, price);
     }
   }
   for (; i < n; i++) {

@@ -536,6 +536,54 @@ describe("parity of the SIMD block pipeline (black76): identical bits", () => {
   });
 });
 
+describe("parity of the SIMD block pipeline (black76Price): identical bits", () => {
+  // black76Price runs the same staged blocks of 64 options as black76 (price only), falling back to the masked
+  // per-pair path for a block with an invalid or s = 0 lane; the per-pair path and the odd tail are unchanged. Every
+  // backend must return the js twin's bits, and the price-only kernel must return black76's price column bit for bit
+  // (same operations in the same order). Sizes: below one block, exactly one, blocks plus a pair and an odd tail.
+  const bits = (label: string, got: Float64Array, want: Float64Array) => {
+    for (let i = 0; i < want.length; i++) {
+      if (!Object.is(got[i], want[i])) expect(got[i], `${label}[${i}]`).toBe(want[i]);
+    }
+  };
+  const check = (rows: B76Row[], inverse: boolean) => {
+    const [js, ...others] = backends;
+    const want = priceB76(js!.k, rows, inverse);
+    bits(`js black76Price vs js black76 price (inverse ${inverse})`, want, runB76(js!.k, rows, inverse).price);
+    for (const { name, k } of others) {
+      bits(`${name} black76Price (inverse ${inverse})`, priceB76(k, rows, inverse), want);
+      bits(`${name} black76Price vs ${name} black76 price (inverse ${inverse})`, priceB76(k, rows, inverse), runB76(k, rows, inverse).price);
+    }
+  };
+  it.each([63, 64, 131, 4099])("all rows live, n = %i, inverse off and on", (n) => {
+    const rows = liveRows(n, 313 + n);
+    for (const inverse of [false, true]) check(rows, inverse);
+  });
+  it("zero rates (e^{−rT} = 1 shortcut in whole pairs) next to non-zero ones, n = 257, inverse off and on", () => {
+    // pairs with r = 0 in both lanes, pairs with one zero lane (i % 3 === 0 beyond 128) and r = −0
+    const rows = liveRows(257, 1999).map(([F, K, T, v, r, c], i): B76Row => [F, K, T, v, i < 128 || i % 3 === 0 ? 0 : r, c]);
+    rows[5]![4] = -0; // −0·T and 0·T both give e^{−0} = 1
+    for (const inverse of [false, true]) check(rows, inverse);
+  });
+  it("blocks with and without a fallback lane in one call, inverse off and on", () => {
+    const rows = liveRows(1001, 8484);
+    rows[70] = [NaN, 100, 1, 0.5, 0.01, 1]; // block 1: invalid → NaN, masked path
+    rows[200] = [100, 90, 0, 0.5, 0.01, 0]; // block 3: T = 0 → intrinsic, masked path
+    rows[390] = [100, 90, 1, 0, 0.03, 1]; // block 6: σ = 0 → discounted intrinsic, masked path
+    rows[640] = [100, -1, 1, 0.5, 0.01, 1]; // block 10: K < 0 → NaN, masked path
+    rows[999] = [Infinity, 100, 1, 0.5, 0.01, 0]; // the pair after the last block: invalid → NaN
+    const [js] = backends;
+    const want = priceB76(js!.k, rows);
+    expect(want[70]).toBeNaN();
+    expect(want[200]! + 0).toBe(0); // put, F > K, T = 0 (−1·(F·0 − K·0) = −0; `+ 0` folds it for toBe)
+    // call, σ = 0: e^{−rT}·(F − K) (D = e^{−0.03} rounded; one multiply of the exact difference 10, ≤ ½ ulp apart)
+    expect(Math.abs(want[390]! - Math.exp(-0.03) * 10)).toBeLessThanOrEqual(1e-14);
+    expect(want[640]).toBeNaN();
+    expect(want[999]).toBeNaN();
+    for (const inverse of [false, true]) check(rows, inverse);
+  });
+});
+
 describe("parity: js (oracle) vs wasm vs wasm-simd, ≤ 1e-12 relative on every element", () => {
   it.each([1, 2, 3, 7, 20001])("black76 / black76Price / bsm, n = %i (odd n exercises the SIMD tail)", (n) => {
     const rows = wildRows(n, 1234 + n);

@@ -199,9 +199,12 @@ describe("valueColumns (the columnar core of valueBook)", () => {
         expect(g.theta, `${name} ${u}`).toBe(mine.reduce((s, p) => s + p.greeks.theta, 0));
         expect(c.underlyings.valueUsd[ui], `${name} ${u}`).toBe(mine.reduce((s, p) => s + p.valueUsd, 0));
       });
-      const positionsUsd = v.positions.reduce((s, p) => s + p.valueUsd, 0);
-      expect(v.equityUsd, name).toBe(2 * 96_000 - 5 * 2_700 + 20_000 + positionsUsd);
-      expect(v.marginEquityUsd, name).toBe(2 * 96_000 * 0.9 - 5 * 2_700 + 20_000 + positionsUsd);
+      // equity: collateral (in asset order) + the positions' USD values summed per underlying, then over underlyings
+      const positionsUsd = 0 + c.underlyings.valueUsd[0]! + c.underlyings.valueUsd[1]!;
+      expect(v.equityUsd, name).toBe(0 + 2 * 96_000 - 5 * 2_700 + 20_000 + positionsUsd);
+      expect(v.marginEquityUsd, name).toBe(0 + 2 * 96_000 * 0.9 - 5 * 2_700 + 20_000 + positionsUsd);
+      // the same as summing the positions in book order, up to rounding (8 terms of ≤ 1e6: 1e-9 relative is ample)
+      expect(Math.abs(positionsUsd - v.positions.reduce((s, p) => s + p.valueUsd, 0)) / Math.abs(v.equityUsd), name).toBeLessThan(1e-9);
     }
   });
 

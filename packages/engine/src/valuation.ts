@@ -152,9 +152,9 @@ export function valueColumns(k: Kernels, r: ResolvedBook, options: ValueOptions 
     }
     return { asset: x.asset, amount: x.amount, priceUsd: x.price, valueUsd, haircut, marginValueUsd };
   });
-  // in position order (the per-underlying sums hold the same figures grouped)
+  // the kernel's per-underlying sums of the positions' USD values, in underlying order
   let positionsUsd = 0;
-  for (let i = 0; i < n; i++) positionsUsd += c.valueUsd[i]!;
+  for (let u = 0; u < U; u++) positionsUsd += underlyings.valueUsd[u]!;
   const equityUsd = collateralUsd + positionsUsd;
   const marginEquityUsd = collateralMarginUsd + positionsUsd;
   for (const [name, v] of [["equityUsd", equityUsd], ["marginEquityUsd", marginEquityUsd]] as const) {

@@ -226,7 +226,8 @@ export class WasmKernels implements Kernels {
       // one view per block (after every allocation: a grow would detach it); columns in assembly/portfolio.ts order
       const cols = a.f64(op, PORTFOLIO_COLUMNS * n);
       const per = [out.mark, out.markUsd, out.value, out.valueUsd, out.unrealisedPnl, out.delta, out.premiumAdjustedDelta, out.gamma, out.vega, out.theta];
-      for (let c = 0; c < PORTFOLIO_COLUMNS; c++) per[c]!.set(cols.subarray(c * n, c * n + n));
+      if (consecutive(per, n)) new Float64Array(out.mark.buffer, out.mark.byteOffset, PORTFOLIO_COLUMNS * n).set(cols);
+      else for (let c = 0; c < PORTFOLIO_COLUMNS; c++) per[c]!.set(cols.subarray(c * n, c * n + n));
       const sums = a.f64(sp, PORTFOLIO_SUMS * nu);
       const s = out.sums;
       const perU = [s.delta, s.premiumAdjustedDelta, s.gamma, s.vega, s.theta, s.valueUsd];
@@ -278,6 +279,16 @@ type GreekPtrs = [number, number, number, number, number, number];
 /** Column counts of portfolioAggregate's output blocks (assembly/portfolio.ts documents their order). */
 const PORTFOLIO_COLUMNS = 10;
 const PORTFOLIO_SUMS = 6;
+
+/** True when the columns lie back to back in one buffer, in order (as the engine allocates them): one copy, not ten. */
+function consecutive(cols: Float64Array[], n: number): boolean {
+  const first = cols[0]!;
+  for (let c = 0; c < cols.length; c++) {
+    const x = cols[c]!;
+    if (x.buffer !== first.buffer || x.length !== n || x.byteOffset !== first.byteOffset + c * n * 8) return false;
+  }
+  return true;
+}
 
 function allocGreeks(a: Arena, n: number): GreekPtrs {
   return [a.allocF64(n), a.allocF64(n), a.allocF64(n), a.allocF64(n), a.allocF64(n), a.allocF64(n)];

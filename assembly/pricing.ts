@@ -4,7 +4,7 @@
 // twin packages/kernels/src/js/pricing.ts; this file performs the same IEEE operations in the same order, with
 // fdlibm exp/log (./vmath.ts) — so the scalar build, the f64x2 build and the TS twin return identical bits.
 // The SIMD build runs two options per iteration (f64x2) and the scalar code for an odd last element; black76 runs
-// whole blocks of 64 options as a staged pipeline (see b76Block), black76Price too (b76pBlock).
+// whole blocks of 64 options as a staged pipeline (see b76Block), and so do black76Price (b76pBlock) and bsm (bsmBlock).
 // Domain errors (non-finite inputs, F/S ≤ 0, K/T/σ < 0) give NaN in every output column; nothing traps.
 
 import {
@@ -559,59 +559,162 @@ export function black76Price(
   }
 }
 
+/** One f64x2 pair of bsm at option i, any inputs (the masked per-pair path; the blocks' fallback). */
+// @ts-ignore: decorator
+@inline function bsmPairAt(
+  i: i32, spot: usize, strike: usize, t: usize, vol: usize, rate: usize, q: usize, isCall: usize,
+  price: usize, delta: usize, gamma: usize, vega: usize, theta: usize, rho: usize,
+): void {
+  const zero = fsplat(0.0);
+  const nan = vf(F_NAN);
+  const o = <usize>i << 3;
+  const S = v128.load(spot + o);
+  const K = v128.load(strike + o);
+  const T = v128.load(t + o);
+  const v = v128.load(vol + o);
+  const r = v128.load(rate + o);
+  const y = v128.load(q + o);
+  const valid = v128.and(vValid(S, K, T, v, r), f64x2.eq(f64x2.sub(y, y), zero));
+  const w = vSign(isCall, i);
+  const sqrtT = f64x2.sqrt(T);
+  const s = f64x2.mul(v, sqrtT);
+  const D = vexp(f64x2.mul(f64x2.neg(r), T));
+  const Dq = vexp(f64x2.mul(f64x2.neg(y), T));
+  const SD = f64x2.mul(Dq, S);
+  const KD = f64x2.mul(D, K);
+  const live = f64x2.gt(s, zero);
+  const st = vStep(f64x2.mul(w, f64x2.sub(SD, KD)));
+  let n1 = st, n2 = st, pdf = zero;
+  if (v128.any_true(live)) {
+    const xs = f64x2.div(f64x2.add(vlog(f64x2.div(S, K)), f64x2.mul(f64x2.sub(r, y), T)), s);
+    const h = f64x2.mul(vf(F_HALF), s);
+    const d1 = f64x2.add(xs, h);
+    const d2 = f64x2.sub(xs, h);
+    const e1 = vexpNegHalfSq(d1);
+    pdf = v128.and(f64x2.mul(vf(F_INV_SQRT_2PI), e1), live);
+    n1 = v128.bitselect(vnormCdf(f64x2.mul(w, d1), e1), st, live);
+    n2 = v128.bitselect(vnormCdf(f64x2.mul(w, d2), vShareExp(e1, f64x2.div(SD, KD), d2)), st, live);
+  }
+  const V = f64x2.mul(w, f64x2.sub(f64x2.mul(SD, n1), f64x2.mul(KD, n2)));
+  const veg = f64x2.mul(f64x2.mul(SD, pdf), sqrtT);
+  const dlt = f64x2.mul(f64x2.mul(w, Dq), n1);
+  const gam = v128.and(f64x2.div(f64x2.mul(Dq, pdf), f64x2.mul(S, s)), live);
+  const carry = f64x2.mul(w, f64x2.sub(f64x2.mul(f64x2.mul(y, SD), n1), f64x2.mul(f64x2.mul(r, KD), n2)));
+  const tht = v128.and(
+    f64x2.sub(carry, f64x2.div(f64x2.mul(veg, v), f64x2.mul(vf(F_TWO), T))),
+    f64x2.gt(T, zero),
+  );
+  const rh = f64x2.mul(f64x2.mul(f64x2.mul(w, T), KD), n2);
+  v128.store(price + o, v128.bitselect(V, nan, valid));
+  v128.store(delta + o, v128.bitselect(dlt, nan, valid));
+  v128.store(gamma + o, v128.bitselect(gam, nan, valid));
+  v128.store(vega + o, v128.bitselect(veg, nan, valid));
+  v128.store(theta + o, v128.bitselect(tht, nan, valid));
+  v128.store(rho + o, v128.bitselect(rh, nan, valid));
+}
+
+/**
+ * Options i0 … i0 + B76_BLOCK − 1 of bsm: b76Block's staged pipeline (same scratch; see there) — d1, d2 → the
+ * exponentials e^{−d1²/2}, e^{−rT}, e^{−qT}, e^{−d2²/2} → N(w·d1), N(w·d2) → price and Greeks — performing
+ * bsmPairAt's operations on all-live pairs (no masks), so the bits are the same. A block with an invalid or s = 0
+ * lane is redone by bsmPairAt.
+ */
+function bsmBlock(
+  i0: i32, spot: usize, strike: usize, t: usize, vol: usize, rate: usize, q: usize, isCall: usize,
+  price: usize, delta: usize, gamma: usize, vega: usize, theta: usize, rho: usize,
+): void {
+  const sc = B76_SCRATCH;
+  const zero = fsplat(0.0);
+  // stage 1: validity, d1, d2
+  let ok = i64x2.splat(-1);
+  for (let j = 0; j < B76_BLOCK; j += 2) {
+    const o = <usize>(i0 + j) << 3;
+    const so = <usize>j << 3;
+    const S = v128.load(spot + o);
+    const K = v128.load(strike + o);
+    const T = v128.load(t + o);
+    const v = v128.load(vol + o);
+    const r = v128.load(rate + o);
+    const y = v128.load(q + o);
+    const s = f64x2.mul(v, f64x2.sqrt(T));
+    const valid = v128.and(vValid(S, K, T, v, r), f64x2.eq(f64x2.sub(y, y), zero));
+    ok = v128.and(ok, v128.and(valid, f64x2.gt(s, zero)));
+    const xs = f64x2.div(f64x2.add(vlog(f64x2.div(S, K)), f64x2.mul(f64x2.sub(r, y), T)), s);
+    const h = f64x2.mul(vf(F_HALF), s);
+    v128.store(sc + S_D1 + so, f64x2.add(xs, h));
+    v128.store(sc + S_D2 + so, f64x2.sub(xs, h));
+  }
+  if (!v128.all_true<i64>(ok)) {
+    for (let j = 0; j < B76_BLOCK; j += 2) {
+      bsmPairAt(i0 + j, spot, strike, t, vol, rate, q, isCall, price, delta, gamma, vega, theta, rho);
+    }
+    return;
+  }
+  // stage 2: the exponentials (S_DF holds e^{−rT}, S_FK e^{−qT})
+  for (let j = 0; j < B76_BLOCK; j += 2) {
+    const o = <usize>(i0 + j) << 3;
+    const so = <usize>j << 3;
+    const T = v128.load(t + o);
+    const D = vexp(f64x2.mul(f64x2.neg(v128.load(rate + o)), T));
+    const Dq = vexp(f64x2.mul(f64x2.neg(v128.load(q + o)), T));
+    const SD = f64x2.mul(Dq, v128.load(spot + o));
+    const KD = f64x2.mul(D, v128.load(strike + o));
+    const e1 = vexpNegHalfSq(v128.load(sc + S_D1 + so));
+    v128.store(sc + S_E1 + so, e1);
+    v128.store(sc + S_E2 + so, vShareExp(e1, f64x2.div(SD, KD), v128.load(sc + S_D2 + so)));
+    v128.store(sc + S_DF + so, D);
+    v128.store(sc + S_FK + so, Dq);
+  }
+  // stage 3: N(w·d1), N(w·d2) (over d1, d2 in the scratch)
+  for (let j = 0; j < B76_BLOCK; j += 2) {
+    const so = <usize>j << 3;
+    const w = vSign(isCall, i0 + j);
+    v128.store(sc + S_D1 + so, vnormCdf(f64x2.mul(w, v128.load(sc + S_D1 + so)), v128.load(sc + S_E1 + so)));
+    v128.store(sc + S_D2 + so, vnormCdf(f64x2.mul(w, v128.load(sc + S_D2 + so)), v128.load(sc + S_E2 + so)));
+  }
+  // stage 4: price and Greeks (bsmPairAt's operations with every lane live and valid)
+  for (let j = 0; j < B76_BLOCK; j += 2) {
+    const i = i0 + j;
+    const o = <usize>i << 3;
+    const so = <usize>j << 3;
+    const S = v128.load(spot + o);
+    const T = v128.load(t + o);
+    const v = v128.load(vol + o);
+    const r = v128.load(rate + o);
+    const y = v128.load(q + o);
+    const w = vSign(isCall, i);
+    const sqrtT = f64x2.sqrt(T);
+    const s = f64x2.mul(v, sqrtT);
+    const D = v128.load(sc + S_DF + so);
+    const Dq = v128.load(sc + S_FK + so);
+    const SD = f64x2.mul(Dq, S);
+    const KD = f64x2.mul(D, v128.load(strike + o));
+    const n1 = v128.load(sc + S_D1 + so);
+    const n2 = v128.load(sc + S_D2 + so);
+    const pdf = f64x2.mul(vf(F_INV_SQRT_2PI), v128.load(sc + S_E1 + so));
+    const V = f64x2.mul(w, f64x2.sub(f64x2.mul(SD, n1), f64x2.mul(KD, n2)));
+    const veg = f64x2.mul(f64x2.mul(SD, pdf), sqrtT);
+    const carry = f64x2.mul(w, f64x2.sub(f64x2.mul(f64x2.mul(y, SD), n1), f64x2.mul(f64x2.mul(r, KD), n2)));
+    v128.store(price + o, V);
+    v128.store(delta + o, f64x2.mul(f64x2.mul(w, Dq), n1));
+    v128.store(gamma + o, f64x2.div(f64x2.mul(Dq, pdf), f64x2.mul(S, s)));
+    v128.store(vega + o, veg);
+    v128.store(theta + o, f64x2.sub(carry, f64x2.div(f64x2.mul(veg, v), f64x2.mul(vf(F_TWO), T))));
+    v128.store(rho + o, f64x2.mul(f64x2.mul(f64x2.mul(w, T), KD), n2));
+  }
+}
+
 export function bsm(
   n: i32, spot: usize, strike: usize, t: usize, vol: usize, rate: usize, q: usize, isCall: usize,
   price: usize, delta: usize, gamma: usize, vega: usize, theta: usize, rho: usize,
 ): void {
   let i = 0;
   if (ASC_FEATURE_SIMD) {
-    const zero = fsplat(0.0);
-    const nan = vf(F_NAN);
+    for (; i + B76_BLOCK <= n; i += B76_BLOCK) {
+      bsmBlock(i, spot, strike, t, vol, rate, q, isCall, price, delta, gamma, vega, theta, rho);
+    }
     for (; i + 2 <= n; i += 2) {
-      const o = <usize>i << 3;
-      const S = v128.load(spot + o);
-      const K = v128.load(strike + o);
-      const T = v128.load(t + o);
-      const v = v128.load(vol + o);
-      const r = v128.load(rate + o);
-      const y = v128.load(q + o);
-      const valid = v128.and(vValid(S, K, T, v, r), f64x2.eq(f64x2.sub(y, y), zero));
-      const w = vSign(isCall, i);
-      const sqrtT = f64x2.sqrt(T);
-      const s = f64x2.mul(v, sqrtT);
-      const D = vexp(f64x2.mul(f64x2.neg(r), T));
-      const Dq = vexp(f64x2.mul(f64x2.neg(y), T));
-      const SD = f64x2.mul(Dq, S);
-      const KD = f64x2.mul(D, K);
-      const live = f64x2.gt(s, zero);
-      const st = vStep(f64x2.mul(w, f64x2.sub(SD, KD)));
-      let n1 = st, n2 = st, pdf = zero;
-      if (v128.any_true(live)) {
-        const xs = f64x2.div(f64x2.add(vlog(f64x2.div(S, K)), f64x2.mul(f64x2.sub(r, y), T)), s);
-        const h = f64x2.mul(vf(F_HALF), s);
-        const d1 = f64x2.add(xs, h);
-        const d2 = f64x2.sub(xs, h);
-        const e1 = vexpNegHalfSq(d1);
-        pdf = v128.and(f64x2.mul(vf(F_INV_SQRT_2PI), e1), live);
-        n1 = v128.bitselect(vnormCdf(f64x2.mul(w, d1), e1), st, live);
-        n2 = v128.bitselect(vnormCdf(f64x2.mul(w, d2), vShareExp(e1, f64x2.div(SD, KD), d2)), st, live);
-      }
-      const V = f64x2.mul(w, f64x2.sub(f64x2.mul(SD, n1), f64x2.mul(KD, n2)));
-      const veg = f64x2.mul(f64x2.mul(SD, pdf), sqrtT);
-      const dlt = f64x2.mul(f64x2.mul(w, Dq), n1);
-      const gam = v128.and(f64x2.div(f64x2.mul(Dq, pdf), f64x2.mul(S, s)), live);
-      const carry = f64x2.mul(w, f64x2.sub(f64x2.mul(f64x2.mul(y, SD), n1), f64x2.mul(f64x2.mul(r, KD), n2)));
-      const tht = v128.and(
-        f64x2.sub(carry, f64x2.div(f64x2.mul(veg, v), f64x2.mul(vf(F_TWO), T))),
-        f64x2.gt(T, zero),
-      );
-      const rh = f64x2.mul(f64x2.mul(f64x2.mul(w, T), KD), n2);
-      v128.store(price + o, v128.bitselect(V, nan, valid));
-      v128.store(delta + o, v128.bitselect(dlt, nan, valid));
-      v128.store(gamma + o, v128.bitselect(gam, nan, valid));
-      v128.store(vega + o, v128.bitselect(veg, nan, valid));
-      v128.store(theta + o, v128.bitselect(tht, nan, valid));
-      v128.store(rho + o, v128.bitselect(rh, nan, valid));
+      bsmPairAt(i, spot, strike, t, vol, rate, q, isCall, price, delta, gamma, vega, theta, rho);
     }
   }
   for (; i < n; i++) {

@@ -584,6 +584,52 @@ describe("parity of the SIMD block pipeline (black76Price): identical bits", () 
   });
 });
 
+describe("parity of the SIMD block pipeline (bsm): identical bits", () => {
+  // bsm runs the same staged blocks of 64 options (masked per-pair fallback for a block with an invalid or s = 0
+  // lane): every backend must return the js twin's bits in every column. Dividend yields: zero, negative, positive.
+  const bits = (label: string, got: Float64Array, want: Float64Array) => {
+    for (let i = 0; i < want.length; i++) {
+      if (!Object.is(got[i], want[i])) expect(got[i], `${label}[${i}]`).toBe(want[i]);
+    }
+  };
+  const withQ = (rows: B76Row[], seed: number) => {
+    const u = rng(seed);
+    return rows.map(([S, K, T, v, r, c], i): BsmRow => [S, K, T, v, r, i % 7 === 0 ? 0 : i % 5 === 0 ? -0.02 : 0.3 * u(), c]);
+  };
+  const check = (rows: BsmRow[]) => {
+    const [js, ...others] = backends;
+    const want = runBsm(js!.k, rows);
+    for (const { name, k } of others) {
+      const got = runBsm(k, rows);
+      for (const c of GREEKS) bits(`${name} bsm ${c}`, got[c], want[c]);
+    }
+    return want;
+  };
+  it.each([63, 64, 131, 4099])("all rows live, n = %i", (n) => {
+    check(withQ(liveRows(n, 515 + n), n));
+  });
+  it("zero rates and yields next to non-zero ones, n = 257", () => {
+    const rows = withQ(liveRows(257, 2024), 7).map(([S, K, T, v, r, y, c], i): BsmRow =>
+      i < 128 ? [S, K, T, v, 0, i % 2 ? 0 : y, c] : [S, K, T, v, i % 3 === 0 ? 0 : r, i % 4 === 0 ? 0 : y, c]);
+    rows[5]![4] = -0;
+    rows[6]![5] = -0;
+    check(rows);
+  });
+  it("blocks with and without a fallback lane in one call", () => {
+    const rows = withQ(liveRows(1001, 9191), 3);
+    rows[70] = [NaN, 100, 1, 0.5, 0.01, 0.02, 1]; // block 1: invalid spot → NaN row
+    rows[200] = [100, 90, 0, 0.5, 0.01, 0.02, 0]; // block 3: T = 0 → intrinsic
+    rows[390] = [100, 90, 1, 0, 0.03, 0.01, 1]; // block 6: σ = 0 → step of the forward moneyness
+    rows[640] = [100, 100, 1, 0.5, 0.01, NaN, 1]; // block 10: invalid yield → NaN row
+    rows[999] = [100, 100, 1, 0.5, Infinity, 0, 0]; // the pair after the last block: invalid rate → NaN row
+    const want = check(rows);
+    for (const i of [70, 640, 999]) for (const c of GREEKS) expect(want[c][i], `${c}[${i}]`).toBeNaN();
+    expect(want.price[200]! + 0).toBe(0); // put, S > K, T = 0 (−0 from −1·(S·0 − K·0); `+ 0` folds it for toBe)
+    // call, σ = 0, forward in the money: e^{−qT}·S − e^{−rT}·K (three roundings of O(100) terms: ≤ 1e-13 absolute)
+    expect(Math.abs(want.price[390]! - (Math.exp(-0.01) * 100 - Math.exp(-0.03) * 90))).toBeLessThanOrEqual(1e-13);
+  });
+});
+
 describe("parity: js (oracle) vs wasm vs wasm-simd, ≤ 1e-12 relative on every element", () => {
   it.each([1, 2, 3, 7, 20001])("black76 / black76Price / bsm, n = %i (odd n exercises the SIMD tail)", (n) => {
     const rows = wildRows(n, 1234 + n);

@@ -6,9 +6,9 @@
 // TS twin (packages/kernels/src/js/portfolio.ts); this file performs the same IEEE operations in the same order, so
 // every backend gives identical bits. In short, per position i with q = quantity, F = forward, S = spot[underlying]:
 //   option (row j = optionRow[i] ≥ 0; price/Greeks are USD per unit, from a non-inverse black76 call):
-//     mark = inverse ? price/F : price, markUsd = inverse ? mark·S : price, value = q·mark, valueUsd = q·markUsd,
-//     delta = q·Δ, premium-adjusted delta = inverse ? delta − q·price/F : delta, gamma = q·Γ, vega = q·ν/100 (per vol
-//     point), theta = q·θ/365 (per day), unrealised P&L = q·(mark − entry);
+//     mark = inverse ? price·(1/F) : price, markUsd = inverse ? mark·S : price, value = q·mark, valueUsd = q·markUsd,
+//     delta = q·Δ, premium-adjusted delta = inverse ? delta − value : delta, gamma = q·Γ, vega = q·ν·0.01 (per vol
+//     point), theta = q·θ·(1/365) (per day), unrealised P&L = q·(mark − entry);
 //   future/perpetual (row −1): mark = markUsd = F, value = unrealised P&L from the entry price (inverse: q·F·(1/e − 1/F),
 //     linear: q·(F − e); 0 without an entry price), valueUsd = inverse ? value·S : value, delta = q, the rest 0.
 //   entry price NaN = unknown: unrealised P&L is NaN (the host reads "absent").
@@ -22,6 +22,11 @@
 //                                  position order from 0 (the twin's order)
 // The loop is scalar in both builds: it is a few multiplies per position next to black76's exp/log/N(·), and its
 // gathers (row, underlying) would cost a SIMD version more than they save.
+
+/** vega per 1.00 vol → per vol point (0.01), and theta per year → per calendar day: multiplies, not divisions
+ *  (a division costs ~4× a multiply and this pass is division-bound); the twin uses the same two doubles */
+const PER_VOL_POINT: f64 = 0.01;
+const PER_DAY: f64 = 1.0 / 365.0;
 
 const COL_MARK: i32 = 0;
 const COL_MARK_USD: i32 = 1;
@@ -83,16 +88,16 @@ export function portfolioAggregate(
     if (j >= 0) {
       const o = (<usize>j) << 3;
       const usd = load<f64>(price + o);
-      mark = inv ? usd / F : usd;
+      mark = inv ? usd * (1.0 / F) : usd;
       markUsd = inv ? mark * S : usd;
       value = q * mark;
       valueUsd = q * markUsd;
       upnl = e != e ? NaN : q * (mark - e);
       d = q * load<f64>(delta + o);
-      pad = inv ? d - (q * usd) / F : d;
+      pad = inv ? d - value : d;
       g = q * load<f64>(gamma + o);
-      v = (q * load<f64>(vega + o)) / 100.0;
-      th = (q * load<f64>(theta + o)) / 365.0;
+      v = q * load<f64>(vega + o) * PER_VOL_POINT;
+      th = q * load<f64>(theta + o) * PER_DAY;
     } else {
       mark = F;
       markUsd = F;

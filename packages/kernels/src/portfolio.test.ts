@@ -168,7 +168,7 @@ describe("portfolioValue: formulas", () => {
           want = { mark: p.F, markUsd: p.F, value, valueUsd: p.inverse ? value * s : value, unrealisedPnl: value, delta: p.q, premiumAdjustedDelta: p.q, gamma: 0, vega: 0, theta: 0 };
         } else {
           const usd = g.price[j]!;
-          const mark = p.inverse ? usd / p.F : usd;
+          const mark = p.inverse ? usd * (1 / p.F) : usd;
           const d = p.q * g.delta[j]!;
           want = {
             mark,
@@ -177,11 +177,14 @@ describe("portfolioValue: formulas", () => {
             valueUsd: p.q * (p.inverse ? mark * s : usd),
             unrealisedPnl: p.entry === undefined ? NaN : p.q * (mark - p.entry),
             delta: d,
-            premiumAdjustedDelta: p.inverse ? d - (p.q * usd) / p.F : d,
+            premiumAdjustedDelta: p.inverse ? d - p.q * mark : d,
             gamma: p.q * g.gamma[j]!,
-            vega: (p.q * g.vega[j]!) / 100,
-            theta: (p.q * g.theta[j]!) / 365,
+            vega: p.q * g.vega[j]! * 0.01,
+            theta: p.q * g.theta[j]! * (1 / 365),
           };
+          // and the documented quotients to the last ulp or two (a reciprocal times x is within 1 ulp of x/F)
+          expect(Math.abs(want.mark - (p.inverse ? usd / p.F : usd)), name).toBeLessThanOrEqual(2 * Number.EPSILON * Math.abs(want.mark));
+          expect(Math.abs(want.vega - (p.q * g.vega[j]!) / 100), name).toBeLessThanOrEqual(2 * Number.EPSILON * Math.abs(want.vega));
         }
         // the same IEEE operations in the same order as the kernel: identical bits
         for (const c of COLUMNS) expect(out[c][i], `${name} ${c}[${i}]`).toBe(want[c]);

@@ -6,12 +6,13 @@
 //
 // Per position i, with q = quantity, F = forward (for an option: the forward it is marked on), S = spot[underlying]:
 //   option (j = optionRow[i] ≥ 0; price, Δ, Γ, ν, θ = the black76 outputs of row j, USD per unit of underlying):
-//     mark      = inverse ? price/F : price          per unit, in the price currency (coin for inverse options)
+//     mark      = inverse ? price·(1/F) : price      per unit, in the price currency (coin for inverse options)
 //     markUsd   = inverse ? mark·S : price           a coin premium is worth S per coin
 //     value     = q·mark,  valueUsd = q·markUsd
 //     delta     = q·Δ                                units of the underlying (forward delta of the USD value)
-//     premium-adjusted delta = inverse ? delta − q·price/F : delta     d(q·V/F)/dF·F for coin-settled options
-//     gamma     = q·Γ,  vega = q·ν/100 (USD per vol point),  theta = q·θ/365 (USD per calendar day)
+//     premium-adjusted delta = inverse ? delta − value : delta     q·(Δ − V/F) = F·d(q·V/F)/dF for coin-settled options
+//     gamma     = q·Γ,  vega = q·ν·0.01 (USD per vol point),  theta = q·θ·(1/365) (USD per calendar day)
+//   (multiplies by reciprocals rather than divisions: this pass is division-bound; ≤ 1 ulp from the quotients)
 //     unrealised P&L = q·(mark − entry)               in the price currency
 //   future / perpetual (j = −1): mark = markUsd = F;
 //     value = unrealised P&L from the entry price e: inverse (USD notional N = q·F, coin P&L N·(1/e − 1/F))
@@ -25,6 +26,10 @@
 
 import type { GreeksOutputs, PortfolioInputs, PortfolioOutputs } from "../types.js";
 import { black76 } from "./pricing.js";
+
+/** vega per 1.00 vol → per vol point; theta per year → per calendar day (the wasm core uses the same doubles) */
+const PER_VOL_POINT = 0.01;
+const PER_DAY = 1 / 365;
 
 /** Black-76 outputs of the options, reused between calls (grown when a larger book comes; never shrunk). */
 let scratch: GreeksOutputs = greeksScratch(0);
@@ -88,16 +93,16 @@ export function portfolioAggregate(book: PortfolioInputs, g: GreeksOutputs, out:
     let d: number, pad: number, gm: number, v: number, th: number;
     if (j >= 0) {
       const usd = price[j]!;
-      mark = inv ? usd / F : usd;
+      mark = inv ? usd * (1 / F) : usd;
       markUsd = inv ? mark * S : usd;
       value = q * mark;
       valueUsd = q * markUsd;
       upnl = e !== e ? NaN : q * (mark - e);
       d = q * delta[j]!;
-      pad = inv ? d - (q * usd) / F : d;
+      pad = inv ? d - value : d;
       gm = q * gamma[j]!;
-      v = (q * vega[j]!) / 100;
-      th = (q * theta[j]!) / 365;
+      v = q * vega[j]! * PER_VOL_POINT;
+      th = q * theta[j]! * PER_DAY;
     } else {
       mark = F;
       markUsd = F;

@@ -41,6 +41,23 @@ describe("offset margin", () => {
     expect(Math.abs(a.grid.requirement - b.grid.requirement)).toBeLessThan(1e-9 * a.grid.requirement);
   });
 
+  it("margins with the chosen method and preset (--method, --preset, --mode)", async () => {
+    const [okx, std] = await Promise.all([
+      offset("margin", "--json", "--scenarios", "2000", "--preset", "okx", "--mode", "S:PM"),
+      offset("margin", "--json", "--scenarios", "2000", "--method", "standard"),
+    ]);
+    const a = JSON.parse(okx.stdout);
+    expect(a.grid.preset).toBe("okx");
+    expect(a.grid.mode).toBe("X:PM"); // the report's grid is always in USD across currencies
+    expect(a.margin.method).toBe("okx");
+    expect(a.margin.grid.mode).toBe("S:PM");
+    expect(a.margin.initialMargin).toBeGreaterThanOrEqual(a.margin.maintenanceMargin);
+    const b = JSON.parse(std.stdout);
+    expect(b.margin.method).toBe("standard");
+    expect(b.margin.initialMargin).toBe(b.standard.initialMargin);
+    expect((await offset("margin", "--preset", "cme")).stderr).toContain("--preset");
+  });
+
   it("prints a readable report", async () => {
     const r = await offset("margin", "--scenarios", "5000");
     expect(r.code).toBe(0);

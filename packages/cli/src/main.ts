@@ -4,7 +4,7 @@ import { readFile, writeFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { parse as parseCsv } from "csv-parse/sync";
-import { createEngine, marginReport, marketFromQuotes, OffsetInputError, quotesFromDeribit, tickerFromChainRow } from "@offset/engine";
+import { createEngine, type MarginPolicy, marginReport, marketFromQuotes, OffsetInputError, quotesFromDeribit, tickerFromChainRow } from "@offset/engine";
 import { renderGreeks, renderMarginReport, renderSnapshot, renderValuation } from "./render.js";
 
 const examples = (file: string) => fileURLToPath(new URL(`../../../examples/${file}`, import.meta.url));
@@ -52,9 +52,14 @@ program
   .option("--scenarios <n>", "Monte Carlo scenarios (overrides the risk model)", number("--scenarios"))
   .option("--seed <n>", "Monte Carlo seed (overrides the risk model)", number("--seed"))
   .option("--confidence <p>", "ES confidence, e.g. 0.99 (overrides the risk model)", number("--confidence"))
+  .addOption(new Option("--method <method>", "margin method of the headline result: standard (per instrument) or grid (scenario grid)").choices(["standard", "grid"]).default("grid"))
+  .addOption(new Option("--preset <preset>", "scenario-grid preset (venue parameters)").choices(["deribit", "okx", "span"]).default("deribit"))
+  .addOption(new Option("--mode <mode>", "grid: S:PM (per settlement currency) or X:PM (cross-collateral in USD); default the preset's").choices(["S:PM", "X:PM"]))
   .addOption(backendOption())
   .option("--json", "machine-readable JSON instead of tables")
   .action(async (opts) => {
+    const policy: MarginPolicy =
+      opts.method === "standard" ? { method: "standard" } : { method: "grid", preset: opts.preset, ...(opts.mode ? { mode: opts.mode } : {}) };
     const [book, market, risk] = await Promise.all([
       readJson(opts.book, "book"),
       readJson(opts.market, "market"),
@@ -63,7 +68,7 @@ program
     const riskModel = { ...(risk as object), ...pick(opts, ["scenarios", "seed", "confidence"]) };
     const engine = await createEngine({ backend: opts.backend });
     const started = performance.now();
-    const report = marginReport(engine, book, market, riskModel);
+    const report = marginReport(engine, book, market, riskModel, policy);
     const ms = performance.now() - started;
     if (opts.json) console.log(JSON.stringify(report, null, 2));
     else console.log(renderMarginReport(report, { book: opts.book, market: opts.market, ms }));

@@ -75,13 +75,21 @@ export function renderMarginReport(r: MarginReport, ctx: { book: string; market:
   out.push("");
   out.push(renderValuation(r.valuation));
   out.push("");
-  out.push(pc.bold("Scenario grid") + " (spot ±5/10/15% × implied vol −25%/0/+25%, each underlying alone, summed without offset)");
+  const gm = r.grid.margin;
+  const g0 = gm.grid.groups[0]!;
+  out.push(
+    pc.bold("Scenario grid") +
+      ` (preset ${r.grid.preset}, ${r.grid.mode}: spot × vol up/same/down per underlying with tenor-scaled vol shocks, extreme moves, contingencies; underlyings summed without offset)`,
+  );
   out.push(
     table(
-      ["underlying", "worst loss USD", "spot move", "vol shift"],
-      r.grid.byUnderlying.map((g) => [g.underlying, usd(g.worstLoss), pct(g.worst.spotMove), pct(g.worst.volShift)]),
+      ["underlying", "scan risk USD", "grid worst", "extreme (weighted)", "worst scenario"],
+      g0.underlyings.map((u) => [u.underlying, usd(u.risk), usd(u.gridLoss), usd(u.extremeLoss), u.worst.description]),
     ),
   );
+  const extras = [...g0.addOns.map((a) => `${a.name} ${usd(a.value)}`), ...(g0.joint ? [`joint grid (by beta) ${usd(g0.joint.loss)} + correlation break ${usd(g0.joint.correlationBreak)} (reported, not charged)`] : [])];
+  if (extras.length) out.push(pc.dim(extras.join("; ")));
+  out.push(`grid IM ${usd(gm.initialMargin)} USD, MM ${usd(gm.maintenanceMargin)} USD, status ${gm.status}`);
   const mc = r.monteCarlo;
   out.push("");
   out.push(
@@ -115,7 +123,28 @@ export function renderMarginReport(r: MarginReport, ctx: { book: string; market:
       0,
     ),
   );
-  out.push(pc.dim("Preliminary requirements: the venue presets (Deribit, Derive PMRM_2, OKX, SPAN) and IM/MM policies come next."));
+  const m = r.margin;
+  const ccy = m.currency;
+  out.push("");
+  out.push(pc.bold(`Margin (${m.method})`) + ` in ${ccy}${m.usd ? " (USD in brackets)" : ""}`);
+  const both = (x: number, y?: number) => (y === undefined ? usd(x) : `${fixed(x, 6)} (${usd(y)})`);
+  out.push(
+    table(
+      ["IM", "MM", "equity", "excess over IM", "excess over MM", "margin ratio", "status"],
+      [
+        [
+          both(m.initialMargin, m.usd?.initialMargin),
+          both(m.maintenanceMargin, m.usd?.maintenanceMargin),
+          both(m.equity, m.usd?.equity),
+          both(m.excess.initial, m.usd?.excess.initial),
+          both(m.excess.maintenance, m.usd?.excess.maintenance),
+          m.marginRatio === null ? "n/a" : `${(m.marginRatio * 100).toFixed(1)}%`,
+          (m.status === "healthy" ? pc.green : pc.red)(m.status),
+        ],
+      ],
+      0,
+    ),
+  );
   return out.join("\n");
 }
 

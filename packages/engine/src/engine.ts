@@ -2,6 +2,8 @@ import { type GreeksOutputs, type Kernels, loadKernels } from "@offset/kernels";
 import * as z from "zod";
 import { described, fail } from "./errors.js";
 import { type MatrixInput, type RepairReport, checkSymmetric, readSquare, repairPd } from "./linalg.js";
+import { gridMargin, type GridMarginResult, type GridParametersInput } from "./margin/grid.js";
+import { type GridPreset, gridPreset } from "./margin/presets.js";
 import type { MarginResult } from "./margin/result.js";
 import { type StandardParametersInput, standardMargin } from "./margin/standard.js";
 import { parseMarket } from "./market/snapshot.js";
@@ -68,8 +70,19 @@ export interface PriceBatchInput {
 
 export type PriceBatchResult = GreeksOutputs;
 
-/** A margin policy: which method, with its named parameters (validated, with range checks). */
-export type MarginPolicy = { method: "standard"; parameters?: StandardParametersInput };
+/** Partial overrides, merged deeply over a preset's parameters (arrays replace). */
+export type DeepPartial<T> = T extends readonly unknown[] ? T : T extends object ? { [K in keyof T]?: DeepPartial<T[K]> } : T;
+
+/**
+ * A margin policy: which method, with its named parameters (validated, with range checks).
+ * - `{ method: "standard", parameters? }`: the venues' per-instrument baseline (Deribit's formulas by default).
+ * - `{ method: "grid", preset: "deribit" | "okx" | "span", mode?: "S:PM" | "X:PM", parameters? }`: the scenario-grid
+ *   engine with a venue's parameters (margin/presets.ts), `parameters` merged over them.
+ * (`preset: "derive-pmrm2"` is reserved for Derive's PMRM_2, which reads Derive's own portfolio format.)
+ */
+export type MarginPolicy =
+  | { method: "standard"; parameters?: StandardParametersInput }
+  | { method: "grid"; preset: GridPreset; mode?: "S:PM" | "X:PM"; parameters?: DeepPartial<GridParametersInput> };
 
 /** An option premium to invert: on a forward (Black-76) or, with `spot`, generalised BSM. */
 export interface ImpliedVolParams {
@@ -184,13 +197,22 @@ export class Engine {
   }
 
   /**
-   * Margin of a book on a market under a policy (data, not code): `{ method: "standard", parameters? }` — the venues'
-   * per-instrument baseline (Deribit's formulas by default). Every method returns the same `MarginResult`.
+   * Margin of a book on a market under a policy (data, not code; see `MarginPolicy`): the standard per-instrument
+   * baseline, or the scenario-grid engine with a venue preset. Every method returns the same `MarginResult` (grid
+   * results add `grid`: per currency group and underlying, the grid, extreme moves, add-ons and the joint grid).
    */
+  margin(book: unknown, market: unknown, policy: Extract<MarginPolicy, { method: "grid" }>): GridMarginResult;
+  margin(book: unknown, market: unknown, policy?: MarginPolicy): MarginResult;
   margin(book: unknown, market: unknown, policy: MarginPolicy = { method: "standard" }): MarginResult {
-    if (policy === null || typeof policy !== "object") fail("policy", '{ method: "standard", parameters? }', policy);
-    if (policy.method !== "standard") fail("policy.method", '"standard" (the scenario-grid presets are being added)', policy.method);
-    return standardMargin(this.kernels, parseBook(book), parseMarket(market), policy.parameters ?? {});
+    if (policy === null || typeof policy !== "object") fail("policy", '{ method: "standard" | "grid", … }', policy);
+    if (policy.method === "standard") return standardMargin(this.kernels, parseBook(book), parseMarket(market), policy.parameters ?? {});
+    if (policy.method === "grid") {
+      const p = policy as { preset?: unknown; mode?: unknown; parameters?: unknown };
+      if (p.preset === "derive-pmrm2") fail("policy.preset", '"deribit", "okx" or "span" (derive-pmrm2 reads Derive\'s own portfolio format: see margin/derive-pmrm2.ts)', p.preset);
+      const parameters = gridPreset(p.preset, p.mode, p.parameters);
+      return gridMargin(this.kernels, parseBook(book), parseMarket(market), parameters);
+    }
+    return fail("policy.method", '"standard" or "grid"', (policy as { method?: unknown }).method);
   }
 
   /** Generalised Black–Scholes–Merton price and Greeks of one option. */

@@ -8,6 +8,7 @@ export {
   type EngineOptions,
   type Greeks,
   type MarginPolicy,
+  type DeepPartial,
   type ImpliedVolParams,
   type PriceBatchInput,
   type PriceBatchResult,
@@ -109,3 +110,18 @@ export {
   type DeriveVolShock,
 } from "./margin/derive-pmrm2.js";
 export { fromDerivePmrm2Case, DERIVE_CASE_REF_TIME, type DerivePmrm2Case } from "./margin/derive-pmrm2-case.js";
+export {
+  gridMargin,
+  parseGridParameters,
+  gridParametersSchema,
+  underlyingGridSchema,
+  extremeSchema,
+  type GridParameters,
+  type GridParametersInput,
+  type UnderlyingGrid,
+  type GridMarginResult,
+  type GridGroupResult,
+  type GridUnderlyingResult,
+  type GridScenarioResult,
+} from "./margin/grid.js";
+export { gridPreset, mergeParameters, GRID_PRESETS, DERIBIT, OKX, SPAN, type GridPreset } from "./margin/presets.js";

@@ -1,9 +1,12 @@
-// The margin report of the main job: valuation, a per-underlying spot × vol scenario grid and a Monte Carlo
-// Expected Shortfall. The venue presets (Deribit, Derive PMRM_2, OKX, SPAN) and the VaR/ES methods with their add-ons
-// replace these preliminary requirements in the following work; the report shape stays.
+// The margin report of the main job: valuation, the scenario-grid engine under a venue preset (Deribit X:PM by
+// default: spot × vol grid per underlying, extended table, contingencies), a Monte Carlo Expected Shortfall, the
+// standard-margin baseline, and the margin of the chosen policy. The report shape of the preliminary grid is kept
+// (`grid.requirement`, `grid.byUnderlying`), extended with the full grid result (`grid.margin`).
 import * as z from "zod";
-import type { Engine } from "./engine.js";
+import type { Engine, MarginPolicy } from "./engine.js";
 import { fail } from "./errors.js";
+import { type GridMarginResult, gridMargin } from "./margin/grid.js";
+import { type GridPreset, gridPreset } from "./margin/presets.js";
 import type { MarginResult } from "./margin/result.js";
 import { standardMargin } from "./margin/standard.js";
 import { parseMarket } from "./market/snapshot.js";
@@ -30,16 +33,20 @@ const riskModelSchema = z.strictObject({
 });
 export type RiskModelInput = z.input<typeof riskModelSchema>;
 
-/** The grid: spot moves of ±5/10/15% (and 0) × implied vol −25%, unchanged, +25% (relative), one underlying at a time. */
-export const GRID_SPOT_MOVES = [-0.15, -0.1, -0.05, 0, 0.05, 0.1, 0.15] as const;
-export const GRID_VOL_SHIFTS = [-0.25, 0, 0.25] as const;
+/**
+ * The default grid (Deribit preset): 9 spot moves over ±16 % × implied vol up / same / down (relative, at 30 days;
+ * the engine scales them by tenor), one underlying at a time. For the preset actually used see `grid.margin`.
+ */
+export const GRID_SPOT_MOVES = [-0.16, -0.12, -0.08, -0.04, 0, 0.04, 0.08, 0.12, 0.16] as const;
+export const GRID_VOL_SHIFTS = [0.5, 0, -0.25] as const;
 
 export interface GridResult {
   underlying: string;
-  /** worst loss (positive) over the grid of this underlying */
+  /** this underlying's scan risk (positive, USD): max(grid, extreme move, short-option minimum) */
   worstLoss: number;
+  /** the worst point of the standard grid; volShift is the nominal relative shock at 30 days */
   worst: { spotMove: number; volShift: number };
-  /** P&L by [spot move][vol shift], for a heatmap */
+  /** P&L by [spot move][vol state], USD, for a heatmap */
   pnl: number[][];
 }
 
@@ -48,44 +55,40 @@ export interface MarginReport {
   valuation: Valuation;
   /** the venues' per-instrument baseline (Deribit's formulas), to show what portfolio margin saves */
   standard: MarginResult;
-  grid: { requirement: number; byUnderlying: GridResult[] };
+  /** the scenario-grid engine under a preset (X:PM, USD): requirement = its initial margin */
+  grid: { requirement: number; byUnderlying: GridResult[]; preset: GridPreset; mode: "S:PM" | "X:PM"; margin: GridMarginResult };
+  /** the margin of the policy asked for (default: the grid preset) */
+  margin: MarginResult;
   monteCarlo: { requirement: number; var: number; es: number; confidence: number; scenarios: number; horizonDays: number; worst: { index: number; pnl: number; moves: Record<string, number> }[] };
   /** the larger of the two, the preliminary portfolio requirement */
   requirement: number;
   excess: number;
 }
 
-export function marginReport(engine: Engine, bookInput: unknown, marketInput: unknown, riskInput: unknown): MarginReport {
+export function marginReport(engine: Engine, bookInput: unknown, marketInput: unknown, riskInput: unknown, policy?: MarginPolicy): MarginReport {
   const book = parseBook(bookInput);
   const market = parseMarket(marketInput);
   const risk = parseWith(riskModelSchema, riskInput, "riskModel");
   const k = engine.kernels;
   const { valuation, resolved } = valueBook(k, book, market);
-  const baseUsd = Float64Array.from(valuation.positions, (p) => (p.kind === "option" ? p.valueUsd : 0));
   const U = resolved.underlyings.length;
 
-  // Grid: one underlying moves at a time; requirements add up across underlyings (no cross offset, as the venues do).
-  const byUnderlying = resolved.underlyings.map((u, ui): GridResult => {
-    const count = GRID_SPOT_MOVES.length * GRID_VOL_SHIFTS.length;
-    const sc: Scenarios = { count, spotLogReturn: new Float64Array(count * U), volShift: new Float64Array(count * U) };
-    GRID_SPOT_MOVES.forEach((m, i) =>
-      GRID_VOL_SHIFTS.forEach((v, j) => {
-        const s = i * GRID_VOL_SHIFTS.length + j;
-        sc.spotLogReturn[s * U + ui] = Math.log1p(m);
-        sc.volShift[s * U + ui] = v;
-      }),
-    );
-    const pnl = scenarioPnl(k, resolved, baseUsd, sc);
-    let worstAt = 0;
-    for (let s = 1; s < count; s++) if (pnl[s]! < pnl[worstAt]!) worstAt = s;
-    return {
-      underlying: u,
-      worstLoss: Math.max(0, -pnl[worstAt]!),
-      worst: { spotMove: GRID_SPOT_MOVES[Math.floor(worstAt / GRID_VOL_SHIFTS.length)]!, volShift: GRID_VOL_SHIFTS[worstAt % GRID_VOL_SHIFTS.length]! },
-      pnl: GRID_SPOT_MOVES.map((_, i) => GRID_VOL_SHIFTS.map((__, j) => pnl[i * GRID_VOL_SHIFTS.length + j]!)),
-    };
+  // Grid: the scenario-grid engine, one underlying at a time, summed without offset (as the venues do).
+  const gp = policy?.method === "grid" ? policy : { method: "grid" as const, preset: "deribit" as const, mode: "X:PM" as const };
+  // the report's grid is in USD across currencies (X:PM); `margin` carries the policy as asked (e.g. S:PM)
+  const gridParams = gridPreset(gp.preset, "X:PM", gp.parameters);
+  const gridResult = gridMargin(k, book, market, gridParams);
+  const group = gridResult.grid.groups[0]!;
+  const byUnderlying = group.underlyings.map((u): GridResult => {
+    const p = { ...gridParams.default, ...(gridParams.underlyings[u.underlying] ?? {}) };
+    const shift = (s: string) => (s === "up" ? p.volUp : s === "down" ? -p.volDown : 0);
+    let bi = 0;
+    let bj = 0;
+    u.pnl.forEach((row, i) => row.forEach((x, j) => x < u.pnl[bi]![bj]! && ((bi = i), (bj = j))));
+    return { underlying: u.underlying, worstLoss: u.risk, worst: { spotMove: u.spotMoves[bi]!, volShift: shift(u.volStates[bj]!) }, pnl: u.pnl };
   });
-  const gridRequirement = byUnderlying.reduce((s, g) => s + g.worstLoss, 0);
+  const gridRequirement = gridResult.initialMargin;
+  const baseUsd = Float64Array.from(valuation.positions, (p) => (p.kind === "option" ? p.valueUsd : 0));
 
   // Monte Carlo: joint log returns of the risk-model factors, vol moving with spot by volBeta.
   const factorOf = resolved.underlyings.map((u) => {
@@ -130,7 +133,8 @@ export function marginReport(engine: Engine, bookInput: unknown, marketInput: un
     backend: engine.backend,
     valuation,
     standard: standardMargin(k, book, market),
-    grid: { requirement: gridRequirement, byUnderlying },
+    grid: { requirement: gridRequirement, byUnderlying, preset: gridParams.name as GridPreset, mode: gridParams.mode, margin: gridResult },
+    margin: policy === undefined || (policy.method === "grid" && (policy.mode ?? gridParams.mode) === "X:PM") ? gridResult : engine.margin(bookInput, marketInput, policy),
     monteCarlo,
     requirement,
     excess: valuation.marginEquityUsd - requirement,

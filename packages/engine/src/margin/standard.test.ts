@@ -62,7 +62,8 @@ describe("standard margin (Deribit's per-instrument formulas)", () => {
 
   it("validates the policy", async () => {
     const engine = await createEngine();
-    expect(() => engine.margin({ positions: [] }, market, { method: "grid" } as never)).toThrow("policy.method");
+    expect(() => engine.margin({ positions: [] }, market, { method: "var" } as never)).toThrow("policy.method");
+    expect(() => engine.margin({ positions: [] }, market, { method: "grid" } as never)).toThrow("policy.preset");
     expect(() => engine.margin({ positions: [] }, market, { method: "standard", parameters: { option: { initialBase: 2 } } })).toThrow(
       "policy.parameters.option.initialBase: expected a fraction in [0, 1], got 2",
     );

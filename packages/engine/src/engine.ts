@@ -4,6 +4,7 @@ import { described, fail } from "./errors.js";
 import { type MatrixInput, type RepairReport, checkSymmetric, readSquare, repairPd } from "./linalg.js";
 import { gridMargin, type GridMarginResult, type GridParametersInput } from "./margin/grid.js";
 import { type GridPreset, gridPreset } from "./margin/presets.js";
+import { deriveMargin } from "./margin/derive-pmrm2.js";
 import type { MarginResult } from "./margin/result.js";
 import { type StandardParametersInput, standardMargin } from "./margin/standard.js";
 import { parseMarket } from "./market/snapshot.js";
@@ -78,10 +79,12 @@ export type DeepPartial<T> = T extends readonly unknown[] ? T : T extends object
  * - `{ method: "standard", parameters? }`: the venues' per-instrument baseline (Deribit's formulas by default).
  * - `{ method: "grid", preset: "deribit" | "okx" | "span", mode?: "S:PM" | "X:PM", parameters? }`: the scenario-grid
  *   engine with a venue's parameters (margin/presets.ts), `parameters` merged over them.
- * (`preset: "derive-pmrm2"` is reserved for Derive's PMRM_2, which reads Derive's own portfolio format.)
+ * - `{ preset: "derive-pmrm2", parameters }`: Derive's PMRM_2, on Derive's own portfolio format (book = subaccount,
+ *   market = oracle feeds), as `fromDerivePmrm2Case(json)` returns them.
  */
 export type MarginPolicy =
   | { method: "standard"; parameters?: StandardParametersInput }
+  | { method?: "grid"; preset: "derive-pmrm2"; parameters?: unknown }
   | { method: "grid"; preset: GridPreset; mode?: "S:PM" | "X:PM"; parameters?: DeepPartial<GridParametersInput> };
 
 /** An option premium to invert: on a forward (Black-76) or, with `spot`, generalised BSM. */
@@ -205,10 +208,12 @@ export class Engine {
   margin(book: unknown, market: unknown, policy?: MarginPolicy): MarginResult;
   margin(book: unknown, market: unknown, policy: MarginPolicy = { method: "standard" }): MarginResult {
     if (policy === null || typeof policy !== "object") fail("policy", '{ method: "standard" | "grid", … }', policy);
+    // Derive's preset reads Derive's own portfolio format (book = subaccount, market = oracle feeds):
+    // fromDerivePmrm2Case(json) returns the three objects ready for this call.
+    if ((policy as { preset?: unknown }).preset === "derive-pmrm2") return deriveMargin({ book, market, policy });
     if (policy.method === "standard") return standardMargin(this.kernels, parseBook(book), parseMarket(market), policy.parameters ?? {});
     if (policy.method === "grid") {
       const p = policy as { preset?: unknown; mode?: unknown; parameters?: unknown };
-      if (p.preset === "derive-pmrm2") fail("policy.preset", '"deribit", "okx" or "span" (derive-pmrm2 reads Derive\'s own portfolio format: see margin/derive-pmrm2.ts)', p.preset);
       const parameters = gridPreset(p.preset, p.mode, p.parameters);
       return gridMargin(this.kernels, parseBook(book), parseMarket(market), parameters);
     }

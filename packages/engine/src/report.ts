@@ -134,7 +134,7 @@ export function marginReport(engine: Engine, bookInput: unknown, marketInput: un
     valuation,
     standard: standardMargin(k, book, market),
     grid: { requirement: gridRequirement, byUnderlying, preset: gridParams.name as GridPreset, mode: gridParams.mode, margin: gridResult },
-    margin: policy === undefined || (policy.method === "grid" && (policy.mode ?? gridParams.mode) === "X:PM") ? gridResult : engine.margin(bookInput, marketInput, policy),
+    margin: policy === undefined ? gridResult : engine.margin(bookInput, marketInput, policy),
     monteCarlo,
     requirement,
     excess: valuation.marginEquityUsd - requirement,

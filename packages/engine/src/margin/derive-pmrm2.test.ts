@@ -404,3 +404,18 @@ describe.skipIf(!dir)("Derive PMRM_2 golden cases (../shared/data/derive-pmrm2-c
     expect(close(d.scenarios[i]!.pnl, linear)).toBe(false);
   });
 });
+
+describe("engine.margin routes Derive's preset", () => {
+  const file = sharedData("derive-pmrm2-cases/test_100_BasisContingencyParameters_FWD_CONT_SHOCK_UP_min.json");
+  it.skipIf(!file)("a golden case imported with fromDerivePmrm2Case reruns through engine.margin", async () => {
+    const { createEngine } = await import("../engine.js");
+    const engine = await createEngine();
+    const json = JSON.parse(readFileSync(file!, "utf8"));
+    const { book, market, policy } = fromDerivePmrm2Case(json);
+    const r = engine.margin(book, market, policy);
+    // Derive's IM/MM are excesses (negative = short of margin); 1e-8 relative is the issue's tolerance.
+    expect(relDiff(r.excess.initial, Number(json.Result.IM))).toBeLessThan(1e-8);
+    expect(relDiff(r.excess.maintenance, Number(json.Result.MM))).toBeLessThan(1e-8);
+    expect(r.method).toBe("derive-pmrm2");
+  });
+});

@@ -325,7 +325,8 @@ describe("grid margin: bad input gets a clear error", () => {
     expect(() => e.margin({ positions: [] }, market, { method: "grid", preset: "deribit", parameters: { default: { priceRange: 2 } } })).toThrow(/policy\.parameters\.default\.priceRange: expected a number in \[0\.001, 0\.99\], got 2/);
     expect(() => e.margin({ positions: [] }, market, { method: "grid", preset: "deribit", parameters: { default: { pricePoints: 8 } } })).toThrow(/odd number/);
     expect(() => e.margin({ positions: [] }, market, { method: "grid", preset: "okx", parameters: { initialFactor: 0.5 } })).toThrow(/IM ≥ MM/);
-    expect(() => e.margin({ positions: [] }, market, { method: "grid", preset: "derive-pmrm2" } as never)).toThrow(/book.cash: expected a number \(required\)/) // routed to Derive's preset, which reads its own portfolio format;
+    // routed to Derive's preset, which reads Derive's own portfolio format
+    expect(() => e.margin({ positions: [] }, market, { method: "grid", preset: "derive-pmrm2" } as never)).toThrow(/book.cash: expected a number \(required\)/);
   });
 
   it("an empty book needs no margin", async () => {

@@ -8,7 +8,9 @@
 // - n = 0, α ∉ (0, 1), NaN/±∞ P&L, negative/NaN/∞ weight, W = 0 or ∞ → [NaN, NaN].
 // - Floyd–Rivest selection (see: Floyd & Rivest, CACM 18(3) 1975, Algorithm 489) with a randomised sample window;
 //   weighted quickselect on (loss, weight) pairs with a sampled pivot; heapsort fallback past a work budget of 8·m + 64.
-// SIMD (ASC_FEATURE_SIMD): the copy/negate/check pass, the ES sums and the histogram's bin arithmetic run on f64x2;
+// - Unweighted, n ≥ 2^15, tail ≤ ~25%: the tail filter (stratified sample → threshold ≤ VaR w.p. ≥ 1 − 1e-4, one pass
+//   keeping the losses ≥ it in index order, Floyd–Rivest on those; an exactly detected miss runs the plain path).
+// SIMD (ASC_FEATURE_SIMD): the copy/negate/check pass, the filter pass, the ES sums run on f64x2;
 // lane 0 takes the even offsets and lane 1 the odd ones, which is exactly the two-accumulator order of the TS twin.
 
 /** see js/tail.ts QUANTILE_REL_TOL */
@@ -17,6 +19,11 @@ const QUANTILE_REL_TOL: f64 = 1e-12;
 const FR_CUTOFF: i32 = 600;
 const BUDGET_FACTOR: i32 = 8;
 const BUDGET_SLACK: i32 = 64;
+/** tail filter, see js/tail.ts (FILTER_MIN_N, SAMPLE_SIZE, FILTER_Z, FILTER_MAX_FRACTION) */
+const FILTER_MIN_N: i32 = 1 << 15;
+const SAMPLE_SIZE: i32 = 4096;
+const FILTER_Z: f64 = 4;
+const FILTER_MAX_FRACTION: f64 = 0.25;
 /** seed of the sampling xorshift32, reset at every call (same as the twin) */
 const RNG_SEED: u32 = 0x2545f491;
 const LN2: f64 = 0.6931471805599453; // ln 2 rounded to binary64, the value of JS Math.LN2
@@ -78,14 +85,37 @@ export function varEs(n: i32, pnl: usize, weights: usize, confidence: f64, scrat
   rngX = RNG_SEED;
   const a = scratch;
   if (weights == 0) {
-    if (!copyLosses(n, pnl, a)) {
-      writeNaN(out);
-      return;
-    }
     let kf = Math.ceil(confidence * <f64>n * (1 - QUANTILE_REL_TOL));
     if (kf < 1) kf = 1;
     if (kf > <f64>n) kf = <f64>n;
     const k = <i32>kf;
+    const need = n - k + 1;
+    const up = n >= FILTER_MIN_N ? sampleUpperCount(n, need) : 0;
+    if (up > 0) {
+      if (!sampleLosses(n, pnl, a)) {
+        writeNaN(out);
+        return;
+      }
+      frSelect(a, 0, SAMPLE_SIZE - 1, SAMPLE_SIZE - up);
+      const c = filterTail(n, pnl, 0 - ld(a, SAMPLE_SIZE - up), a);
+      if (c < 0) {
+        writeNaN(out);
+        return;
+      }
+      if (c >= need) {
+        const r = c - need;
+        frSelect(a, 0, c - 1, r);
+        const v = ld(a, r);
+        const s = sumExcess(a, r + 1, c, v);
+        store<f64>(out, v);
+        store<f64>(out, v + s / ((1 - confidence) * <f64>n), 8);
+        return;
+      }
+      copyLosses(n, pnl, a); // the sample overshot: full selection (the P&Ls are known finite by now)
+    } else if (!copyLosses(n, pnl, a)) {
+      writeNaN(out);
+      return;
+    }
     frSelect(a, 0, n - 1, k - 1);
     const v = ld(a, k - 1);
     const s = sumExcess(a, k, n, v);
@@ -105,6 +135,87 @@ export function varEs(n: i32, pnl: usize, weights: usize, confidence: f64, scrat
   const s = sumWeightedExcess(a, w, p + 1, n, v);
   store<f64>(out, v);
   store<f64>(out, v + s / ((1 - confidence) * total), 8);
+}
+
+/** see js/tail.ts sampleUpperCount */
+function sampleUpperCount(n: i32, need: i32): i32 {
+  const f = <f64>need / <f64>n;
+  const mu = <f64>SAMPLE_SIZE * f;
+  const up = Math.ceil(mu + FILTER_Z * Math.sqrt(mu * (1 - f))) + 1;
+  return up <= <f64>SAMPLE_SIZE * FILTER_MAX_FRACTION ? <i32>up : 0;
+}
+
+/** see js/tail.ts sampleLosses: one position per stratum [⌊s·n/S⌋, ⌊(s+1)·n/S⌋); false if a sampled P&L is not finite */
+function sampleLosses(n: i32, pnl: usize, a: usize): bool {
+  let lo = 0;
+  for (let s = 0; s < SAMPLE_SIZE; s++) {
+    const hi = <i32>((<i64>(s + 1) * <i64>n) / <i64>SAMPLE_SIZE);
+    const l = 0 - ld(pnl, lo + <i32>(nextRand() % <u32>(hi - lo)));
+    if (!(abs(l) <= f64.MAX_VALUE)) return false;
+    st(a, s, l);
+    lo = hi;
+  }
+  return true;
+}
+
+/**
+ * The tail filter's pass: a[0..c−1] = the losses 0 − pnl[i] ≥ thr (negThr = −thr), in index order; returns c, or −1
+ * if any P&L is NaN or ±∞. SIMD: eight P&Ls per step, four f64x2 compares against −thr and one any_true; the rare
+ * step holding a candidate (≈ 15% of steps at 99%) compacts each f64x2 branch-free (bitselect puts the first
+ * candidate in lane 0, the store always writes 16 bytes, c advances by the popcount — c ≤ i, so the store stays
+ * inside a[0..n−1]), which keeps index order like the twin. Finiteness in the hot loop is one compare, p ≤ MAX
+ * (false for NaN and +∞); −∞ passes it but is always a candidate (−∞ ≤ −thr), and candidate steps check p ≥ −MAX.
+ * Measured (1M P&Ls, 99%, whole varEs, one interleaved run): scalar compaction per 4 P&Ls 1.19 ms, this 1.10 ms;
+ * the pass alone ≈ 0.45 ms, of which ≈ 0.2 ms is the candidate test and compaction.
+ */
+function filterTail(n: i32, pnl: usize, negThr: f64, a: usize): i32 {
+  let c = 0;
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    const nt = f64x2.splat(negThr);
+    const maxv = f64x2.splat(f64.MAX_VALUE);
+    const zero = f64x2.splat(0);
+    const negMax = f64x2.splat(-f64.MAX_VALUE);
+    let ok = i64x2.splat(-1);
+    for (; i + 7 < n; i += 8) {
+      const q = pnl + (<usize>i << 3);
+      const v0 = v128.load(q);
+      const v1 = v128.load(q, 16);
+      const v2 = v128.load(q, 32);
+      const v3 = v128.load(q, 48);
+      // NaN and +∞ fail p ≤ MAX; −∞ passes it but is a candidate, checked below
+      ok = v128.and(ok, v128.and(v128.and(f64x2.le(v0, maxv), f64x2.le(v1, maxv)), v128.and(f64x2.le(v2, maxv), f64x2.le(v3, maxv))));
+      const m0 = f64x2.le(v0, nt);
+      const m1 = f64x2.le(v1, nt);
+      const m2 = f64x2.le(v2, nt);
+      const m3 = f64x2.le(v3, nt);
+      if (v128.any_true(v128.or(v128.or(m0, m1), v128.or(m2, m3)))) {
+        ok = v128.and(ok, v128.and(v128.and(f64x2.ge(v0, negMax), f64x2.ge(v1, negMax)), v128.and(f64x2.ge(v2, negMax), f64x2.ge(v3, negMax))));
+        const l0 = f64x2.sub(zero, v0);
+        const l1 = f64x2.sub(zero, v1);
+        const l2 = f64x2.sub(zero, v2);
+        const l3 = f64x2.sub(zero, v3);
+        v128.store(a + (<usize>c << 3), v128.bitselect(l0, v128.shuffle<f64>(l0, l0, 1, 0), m0));
+        c += popcnt<i32>(i64x2.bitmask(m0));
+        v128.store(a + (<usize>c << 3), v128.bitselect(l1, v128.shuffle<f64>(l1, l1, 1, 0), m1));
+        c += popcnt<i32>(i64x2.bitmask(m1));
+        v128.store(a + (<usize>c << 3), v128.bitselect(l2, v128.shuffle<f64>(l2, l2, 1, 0), m2));
+        c += popcnt<i32>(i64x2.bitmask(m2));
+        v128.store(a + (<usize>c << 3), v128.bitselect(l3, v128.shuffle<f64>(l3, l3, 1, 0), m3));
+        c += popcnt<i32>(i64x2.bitmask(m3));
+      }
+    }
+    if (!i64x2.all_true(ok)) return -1;
+  }
+  for (; i < n; i++) {
+    const p = ld(pnl, i);
+    if (!(abs(p) <= f64.MAX_VALUE)) return -1;
+    if (p <= negThr) {
+      st(a, c, 0 - p);
+      c++;
+    }
+  }
+  return c;
 }
 
 /** a[i] = 0 − pnl[i]; false if any loss is NaN or ±∞ (|L| ≤ MAX_VALUE rejects both in one comparison). */

@@ -431,6 +431,152 @@ describe("varEs", () => {
   });
 });
 
+// ---- varEs: the tail filter (unweighted, n ≥ FILTER_MIN_N) ------------------------------------------------------
+
+describe("varEs tail filter (sampled threshold, one pass, selection on the candidates)", () => {
+  const { FILTER_MIN_N, SAMPLE_SIZE, sampleUpperCount, sampleIndices } = _testing;
+  /** k and n − k + 1 exactly as the kernels compute them */
+  const kOf = (n: number, a: number) => Math.min(n, Math.max(1, Math.ceil(a * n * (1 - QUANTILE_REL_TOL))));
+
+  /** VaR identical and ES bit-identical on every backend (the filter keeps candidates in index order everywhere). */
+  function expectParity(pnl: Float64Array, a: number, label: string): TailResult {
+    const [ref, ...rest] = backends;
+    const r = ref!.k.varEs(pnl, null, a);
+    for (const { name, k } of rest) {
+      const g = k.varEs(pnl, null, a);
+      expect(g.var, `${name} ${label} var`).toBe(r.var);
+      expect(g.es, `${name} ${label} es bitwise`).toBe(r.es);
+    }
+    return r;
+  }
+
+  it("sizes around FILTER_MIN_N and ragged tails (n mod 8 ≠ 0) match the sorted reference", () => {
+    expect(FILTER_MIN_N).toBe(32_768); // the sizes below straddle it
+    for (const n of [FILTER_MIN_N - 1, FILTER_MIN_N, FILTER_MIN_N + 7, 100_003]) {
+      const pnl = normals(n, n + 1, 1e3);
+      for (const a of [...ALPHAS, 0.75, 0.8, 0.9999]) {
+        for (const { name, k } of backends) expectMatchesRef(k, pnl, null, a, `${name} n=${n} α=${a}`);
+        expectParity(pnl, a, `n=${n} α=${a}`);
+      }
+    }
+  });
+
+  it("heavy tails, sorted and reversed inputs (stratified sample on ordered data)", () => {
+    const n = 150_001;
+    const u = rng(77);
+    // Student-t-like P&L (normal / √(χ²₄/4)): the same shape as the benchmark's
+    const base = Float64Array.from(normals(n, 78, 1e3), (z) => z / Math.sqrt(-2 * Math.log((1 - u()) * (1 - u())) / 4));
+    const asc = Float64Array.from(base).sort();
+    const desc = Float64Array.from(asc).reverse();
+    for (const a of [0.95, 0.975, 0.99, 0.999]) {
+      for (const { name, k } of backends) {
+        const r = expectMatchesRef(k, base, null, a, `${name} base α=${a}`);
+        for (const p of [asc, desc]) {
+          const g = k.varEs(p, null, a);
+          expect(g.var, `${name} ordered α=${a}`).toBe(r.var);
+          expect(relDiff(g.es, r.es), `${name} ordered α=${a}`).toBeLessThanOrEqual(ES_TOL);
+        }
+      }
+      for (const p of [base, asc, desc]) expectParity(p, a, `ordered α=${a}`);
+    }
+  });
+
+  it("ties straddling the threshold: integer losses with geometric tie groups across the tail", () => {
+    // P(L = v) ∝ 0.6^v, v = 0..24: the tie groups at 1–3% of n sit exactly where the threshold and VaR land
+    const n = 120_007;
+    const u = rng(5);
+    const pnl = Float64Array.from({ length: n }, () => 0 - Math.min(24, Math.floor(Math.log(1 - u()) / Math.log(0.6))));
+    const alphas = [0.9, 0.95, 0.97, 0.975, 0.98, 0.985, 0.99, 0.995, 0.999, 0.9999, 1 - 1e-9];
+    for (const a of alphas) {
+      for (const { name, k } of backends) expectMatchesRef(k, pnl, null, a, `${name} geometric ties α=${a}`);
+      expectParity(pnl, a, `geometric ties α=${a}`);
+    }
+    // one value everywhere: every loss is a candidate (c = n), VaR = ES = that value; zeros give +0, never −0
+    for (const v of [-3.25, 0, -0]) {
+      const flat = new Float64Array(FILTER_MIN_N + 5).fill(v);
+      for (const { name, k } of backends) {
+        for (const a of [0.5, 0.99, 0.999]) {
+          const r = k.varEs(flat, null, a);
+          expect(r, `${name} flat ${v} α=${a}`).toEqual({ var: 0 - v, es: 0 - v });
+          expect(Object.is(r.var, v === 0 ? 0 : -v), `${name} flat ${v}: a zero P&L is a +0 loss`).toBe(true);
+        }
+      }
+    }
+  });
+
+  it("adversarial data built against the fixed seed: the sample overshoots VaR, the fallback gives the exact answer", () => {
+    const n = 100_003;
+    const a = 0.99;
+    const k = kOf(n, a);
+    const need = n - k + 1;
+    const up = sampleUpperCount(n, need);
+    expect(up).toBeGreaterThan(0); // the filter runs at this size and α
+    const idx = sampleIndices(n);
+    // losses: small everywhere, huge (and distinct) exactly at the sampled positions
+    const L = Float64Array.from(normals(n, 3));
+    idx.forEach((i, s) => (L[i] = 1e3 + s));
+    // plus `extra` more huge losses off the sample: the threshold (up-th largest sampled loss = 1e3 + S − up) keeps
+    // up + extra losses ≥ it; extra = need − up − 1 misses by one, need − up fits exactly (VaR = the threshold),
+    // need − up + 1 fits with one to spare, 0 misses by ≈ 99%
+    const thr = 1e3 + SAMPLE_SIZE - up;
+    const sampled = new Set(idx);
+    for (const extra of [0, need - up - 1, need - up, need - up + 1]) {
+      const M = Float64Array.from(L);
+      for (let i = 0, added = 0; added < extra; i += 7) {
+        if (!sampled.has(i)) {
+          M[i] = 1e4 + added++; // above every sampled loss (≤ 1e3 + S)
+        }
+      }
+      const pnl = Float64Array.from(M, (l) => 0 - l);
+      // the threshold the twin's own sampling routine computes, and how many losses reach it
+      const drawn = Array.from(sampleIndices(n), (i) => M[i]!).sort((x, y) => x - y);
+      expect(drawn[SAMPLE_SIZE - up]).toBe(thr);
+      const kept = M.reduce((c, l) => c + (l >= thr ? 1 : 0), 0);
+      expect(kept, `extra=${extra}`).toBe(up + extra);
+      expect(kept < need, `extra=${extra}: miss`).toBe(extra < need - up);
+      for (const { name, k: kern } of backends) {
+        const r = expectMatchesRef(kern, pnl, null, a, `${name} adversarial extra=${extra}`);
+        if (extra === need - up) expect(r.var, `${name} VaR = the threshold when exactly n − k + 1 are kept`).toBe(thr);
+      }
+      expectParity(pnl, a, `adversarial extra=${extra}`);
+    }
+    // and the opposite: the smallest losses at the sampled positions → a threshold far below VaR, most of n kept
+    const low = Float64Array.from(L);
+    idx.forEach((i) => (low[i] = -1e3));
+    const pnlLow = Float64Array.from(low, (l) => 0 - l);
+    for (const { name, k: kern } of backends) expectMatchesRef(kern, pnlLow, null, a, `${name} threshold far too low`);
+    expectParity(pnlLow, a, "threshold far too low");
+  });
+
+  it("NaN or ±∞ anywhere → NaN (sampled position, unsampled, last, ragged tail, inside an 8-wide step)", () => {
+    const n = FILTER_MIN_N + 13;
+    const good = normals(n, 8, 100);
+    const idx = sampleIndices(n);
+    const sampled = new Set(idx);
+    let unsampled = 1001;
+    while (sampled.has(unsampled)) unsampled++;
+    const positions = [0, idx[17]!, unsampled, n - 1, n - 5, 8 * 1234 + 5];
+    const nan = { var: NaN, es: NaN };
+    for (const pos of positions) {
+      for (const bad of [NaN, Infinity, -Infinity]) {
+        const pnl = Float64Array.from(good);
+        pnl[pos] = bad;
+        for (const { name, k } of backends) {
+          for (const a of [0.99, 0.999]) expect(k.varEs(pnl, null, a), `${name} P&L ${bad} at ${pos} α=${a}`).toEqual(nan);
+        }
+      }
+    }
+    // the largest finite magnitudes are fine (no overflow in the checks or the compaction)
+    const edge = Float64Array.from(good);
+    edge[unsampled] = -Number.MAX_VALUE;
+    edge[n - 1] = Number.MAX_VALUE;
+    for (const { name, k } of backends) {
+      // α = 1 − 1e-9: k = n, the largest loss (+MAX, a P&L of −MAX, a candidate that passes the ≥ −MAX check)
+      expect(k.varEs(edge, null, 1 - 1e-9), name).toEqual({ var: Number.MAX_VALUE, es: Number.MAX_VALUE });
+    }
+  });
+});
+
 // ---- worst ---------------------------------------------------------------------------------------------------
 
 describe("worst", () => {

@@ -159,7 +159,14 @@ describe("fitGarch", () => {
       expect(Math.abs(fit.beta - ref.beta)).toBeLessThan(1e-4);
       expect(Math.abs(fit.omega / ref.omega - 1)).toBeLessThan(1e-3);
       expect(Math.abs(fit.mu / ref.mu - 1)).toBeLessThan(1e-3);
-      if (dist === "t") expect(Math.abs(fit.nu! / SCIPY.t.nu - 1)).toBeLessThan(1e-3);
+      if (dist === "t") {
+        expect(Math.abs(fit.nu! / SCIPY.t.nu - 1)).toBeLessThan(1e-3);
+        // a fact of this sample: with fat tails the fit sits on the stationarity boundary (IGARCH), where the
+        // Hessian standard errors do not exist and there is no long-run variance
+        expect(fit.persistence).toBeGreaterThan(1 - 1e-6);
+        expect(fit.longRunVariance).toBe(Infinity);
+        expect(fit.standardErrors.alpha).toBeNaN();
+      } else expect(Math.sqrt(fit.longRunVariance * 365)).toBeCloseTo(0.719, 3);
       const ann = (x: number) => `${(x * Math.sqrt(365) * 100).toFixed(1)}%`;
       console.log(
         `GARCH(1,1)-${dist} BTC 2018-01-02..2025-02-19 (n ${fit.observations}): μ ${fit.mu.toExponential(3)}, ω ${fit.omega.toExponential(3)}, α ${fit.alpha.toFixed(4)}, β ${fit.beta.toFixed(4)}` +

@@ -95,7 +95,7 @@ export interface GarchFit {
   nu?: number;
   /** α + β */
   persistence: number;
-  /** ω / (1 − α − β), per period */
+  /** ω / (1 − α − β), per period; Infinity when α + β ≥ 1 − 1e-6 (integrated GARCH, no mean reversion) */
   longRunVariance: number;
   longRunVolatility: number;
   /** total log-likelihood of the returns at the estimate (in the returns' units) */
@@ -267,7 +267,8 @@ export function fitGarch(returns: Series, options: GarchOptions = {}): GarchFit 
 
   const omega = q.omega * s * s;
   const persistence = q.alpha + q.beta;
-  const longRunVariance = omega / (1 - persistence);
+  // at the stationarity boundary (an integrated GARCH: the optimum pushes α + β to 1) there is no long-run variance
+  const longRunVariance = persistence < 1 - 1e-6 ? omega / (1 - persistence) : Infinity;
   // log-likelihood in the returns' units: the density of u = s·z is the density of z divided by s
   const logLikelihood = -n * f - n * Math.log(s);
   const fit: GarchFit = {

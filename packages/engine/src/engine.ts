@@ -2,7 +2,21 @@ import { type GreeksOutputs, type Kernels, loadKernels } from "@offset/kernels";
 import * as z from "zod";
 import { described, fail } from "./errors.js";
 import { type MatrixInput, type RepairReport, checkSymmetric, readSquare, repairPd } from "./linalg.js";
-import { gridMargin, type GridMarginResult, type GridParametersInput } from "./margin/grid.js";
+import {
+  type BatchFailure,
+  type ExplainOptions,
+  type GridExplanation,
+  gridMargin,
+  gridMarginBatch,
+  type GridMarginResult,
+  type GridParameters,
+  type GridParametersInput,
+  type GridState,
+  gridState,
+  type GridThresholds,
+  type ThresholdOptions,
+  type WhatIfResult,
+} from "./margin/grid.js";
 import { type GridPreset, gridPreset } from "./margin/presets.js";
 import { deriveMargin } from "./margin/derive-pmrm2.js";
 import type { MarginResult } from "./margin/result.js";
@@ -85,7 +99,16 @@ export type DeepPartial<T> = T extends readonly unknown[] ? T : T extends object
 export type MarginPolicy =
   | { method: "standard"; parameters?: StandardParametersInput }
   | { method?: "grid"; preset: "derive-pmrm2"; parameters?: unknown }
-  | { method: "grid"; preset: GridPreset; mode?: "S:PM" | "X:PM"; parameters?: DeepPartial<GridParametersInput> };
+  | { method: "grid"; preset: GridPreset; mode?: "S:PM" | "X:PM"; parameters?: DeepPartial<GridParametersInput>; joint?: boolean };
+
+/** A scenario-grid policy (the `joint` flag: compute the reported, uncharged joint beta grid; default true). */
+export type GridPolicy = Extract<MarginPolicy, { method: "grid"; preset: GridPreset }>;
+
+/** A grid margin with its explanations (`engine.explainMargin`). */
+export interface ExplainedGridMargin extends GridMarginResult {
+  explanation: GridExplanation;
+  thresholds?: GridThresholds;
+}
 
 /** An option premium to invert: on a forward (Black-76) or, with `spot`, generalised BSM. */
 export interface ImpliedVolParams {
@@ -215,9 +238,49 @@ export class Engine {
     if (policy.method === "grid") {
       const p = policy as { preset?: unknown; mode?: unknown; parameters?: unknown };
       const parameters = gridPreset(p.preset, p.mode, p.parameters);
-      return gridMargin(this.kernels, parseBook(book), parseMarket(market), parameters);
+      return gridMargin(this.kernels, parseBook(book), parseMarket(market), parameters, { joint: (policy as { joint?: boolean }).joint !== false });
     }
     return fail("policy.method", '"standard" or "grid"', (policy as { method?: unknown }).method);
+  }
+
+  /**
+   * Grid margin of many accounts (Offset JSON books) on one market: the accounts' option rows share one Black-76
+   * kernel call per chunk; each result is identical to `margin` on the account alone. The joint grid is off unless
+   * `policy.joint` is true. A bad account gets `{ account, error }` in its slot and the batch goes on.
+   */
+  marginBatch(accounts: readonly unknown[], market: unknown, policy: GridPolicy): (GridMarginResult | BatchFailure)[] {
+    if (!Array.isArray(accounts)) fail("accounts", "an array of books", accounts);
+    return gridMarginBatch(this.kernels, accounts, parseMarket(market), gridParametersOf(policy), { joint: policy.joint === true });
+  }
+
+  /**
+   * The explicit cache behind what-if checks: the book's per-scenario P&L vectors and aggregates under a grid policy
+   * (default Deribit, its mode). Hold it and call `state.whatIf(trades)` (or `engine.whatIf(…, { state })`) as often as
+   * needed; each call prices only the trades.
+   */
+  gridState(book: unknown, market: unknown, policy: GridPolicy = { method: "grid", preset: "deribit" }): GridState {
+    return gridState(this.kernels, parseBook(book), parseMarket(market), gridParametersOf(policy), { joint: policy.joint !== false });
+  }
+
+  /**
+   * Pre-trade check: the grid margin of `book` with `trades` appended (Offset JSON positions), incrementally from the
+   * book's cached per-scenario P&L (`options.state`, else a state built now), identical to a full recompute.
+   */
+  whatIf(book: unknown, market: unknown, trades: unknown, options: { policy?: GridPolicy; state?: GridState } = {}): WhatIfResult {
+    const state = options.state ?? this.gridState(book, market, options.policy);
+    return state.whatIf(trades);
+  }
+
+  /**
+   * Grid margin with explanations: per underlying the spot × vol P&L heatmap, each position's contribution to the
+   * worst scenario, standalone vs marginal margins and the hedge benefit; the k worst scenarios per currency group;
+   * with `thresholds` (default true), margin-call/liquidation levels and distances to liquidation.
+   */
+  explainMargin(book: unknown, market: unknown, policy: GridPolicy = { method: "grid", preset: "deribit" }, options: ExplainOptions & ThresholdOptions & { thresholds?: boolean } = {}): ExplainedGridMargin {
+    const state = this.gridState(book, market, policy);
+    const out: ExplainedGridMargin = { ...state.result, explanation: state.explain(options) };
+    if (options.thresholds !== false) out.thresholds = state.thresholds(options);
+    return out;
   }
 
   /** Generalised Black–Scholes–Merton price and Greeks of one option. */
@@ -372,6 +435,13 @@ export class Engine {
     const worst = this.kernels.worst(values, k, new Int32Array(Math.min(k, values.length)));
     return { confidence, var: v, es, worst };
   }
+}
+
+function gridParametersOf(policy: unknown): GridParameters {
+  if (policy === null || typeof policy !== "object") fail("policy", '{ method: "grid", preset: "deribit" | "okx" | "span", … }', policy);
+  const p = policy as { method?: unknown; preset?: unknown; mode?: unknown; parameters?: unknown };
+  if (p.method !== "grid") fail("policy.method", '"grid"', p.method);
+  return gridPreset(p.preset, p.mode, p.parameters);
 }
 
 function seedOf(seed: unknown): bigint {

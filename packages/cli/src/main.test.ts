@@ -144,3 +144,52 @@ describe("offset price", () => {
     expect(JSON.parse(r.stdout).price).toBeCloseTo(1.7011, 4);
   });
 });
+
+describe("offset whatif", () => {
+  it("adds trades to the sample book incrementally and reports the change (JSON)", async () => {
+    const w = await offset("whatif", "--json", "--trade", "BTC-28MAR25-100000-C:1", "--trade", "ETH-28MAR25-3000-C:10");
+    expect(w.code).toBe(0);
+    const r = JSON.parse(w.stdout);
+    expect(r.incremental).toBe(true);
+    expect(r.trades).toEqual([
+      { instrument: "BTC-28MAR25-100000-C", quantity: 1 },
+      { instrument: "ETH-28MAR25-3000-C", quantity: 10 },
+    ]);
+    // buying back short calls lowers the requirement; change = after − before (both in USD: three S:PM groups)
+    expect(r.change.initialMargin).toBeLessThan(0);
+    expect(r.change.initialMargin).toBe(r.after.initialMargin - r.before.initialMargin);
+    const table = await offset("whatif", "--trade", "BTC-28MAR25-100000-C:1", "--mode", "X:PM");
+    expect(table.stdout).toMatch(/Offset what-if \(deribit, X:PM\)/);
+    expect(table.stdout).toMatch(/before[\s\S]*after[\s\S]*change/);
+  });
+
+  it("rejects a malformed --trade and an unknown instrument with a clear message", async () => {
+    const bad = await offset("whatif", "--trade", "BTC-28MAR25-100000-C");
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain("--trade: expected NAME:QUANTITY");
+    const unknown = await offset("whatif", "--trade", "BTC-28MAR25-100000-X:1");
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/trades\[0\]\.instrument/);
+  });
+});
+
+describe("offset margin explanations", () => {
+  it("prints the heatmap, contributions, hedge benefits, worst scenarios and distances to liquidation", async () => {
+    const [table, json] = await Promise.all([offset("margin", "--scenarios", "2000"), offset("margin", "--json", "--scenarios", "2000", "--mode", "X:PM")]);
+    expect(table.code).toBe(0);
+    expect(table.stdout).toMatch(/Why this margin \(deribit, S:PM\)/);
+    expect(table.stdout).toMatch(/spot move[\s\S]*vol up[\s\S]*vol same[\s\S]*vol down/);
+    expect(table.stdout).toMatch(/hedge benefit/);
+    expect(table.stdout).toMatch(/distance to liquidation/);
+    const r = JSON.parse(json.stdout);
+    const g = r.explanation.groups[0];
+    expect(g.currency).toBe("USD");
+    expect(g.underlyings.map((u: { underlying: string }) => u.underlying)).toEqual(["BTC", "ETH"]);
+    for (const u of g.underlyings) {
+      const sum = u.positions.reduce((s: number, p: { pnl: number }) => s + p.pnl, 0);
+      // JSON round-trips doubles exactly; the sum in book order is the engine's own
+      expect(sum).toBe(u.worst.pnl);
+    }
+    expect(r.thresholds.distances.map((d: { underlying: string; how: string }) => `${d.underlying}:${d.how}`)).toEqual(["BTC:alone", "ETH:alone", "BTC:beta"]);
+  });
+});

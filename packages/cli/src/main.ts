@@ -4,8 +4,8 @@ import { readFile, writeFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { parse as parseCsv } from "csv-parse/sync";
-import { createEngine, type MarginPolicy, marginReport, marketFromQuotes, OffsetInputError, quotesFromDeribit, tickerFromChainRow } from "@offset/engine";
-import { renderGreeks, renderMarginReport, renderSnapshot, renderValuation } from "./render.js";
+import { createEngine, type GridPolicy, type MarginPolicy, marginReport, marketFromQuotes, OffsetInputError, quotesFromDeribit, tickerFromChainRow } from "@offset/engine";
+import { renderExplanation, renderGreeks, renderMarginReport, renderSnapshot, renderValuation, renderWhatIf } from "./render.js";
 
 const examples = (file: string) => fileURLToPath(new URL(`../../../examples/${file}`, import.meta.url));
 
@@ -70,8 +70,38 @@ program
     const started = performance.now();
     const report = marginReport(engine, book, market, riskModel, policy);
     const ms = performance.now() - started;
-    if (opts.json) console.log(JSON.stringify(report, null, 2));
-    else console.log(renderMarginReport(report, { book: opts.book, market: opts.market, ms }));
+    // explanations of the grid margin (the policy as asked; with --method standard, the report's grid preset)
+    const gridPolicy: GridPolicy = { method: "grid", preset: opts.preset, ...(opts.method === "grid" && opts.mode ? { mode: opts.mode } : opts.method === "grid" ? {} : { mode: "X:PM" }) };
+    const explained = engine.explainMargin(book, market, gridPolicy, { worst: 5 });
+    if (opts.json) console.log(JSON.stringify({ ...report, explanation: explained.explanation, thresholds: explained.thresholds }, null, 2));
+    else console.log(`${renderMarginReport(report, { book: opts.book, market: opts.market, ms })}\n\n${renderExplanation(explained)}`);
+  });
+
+const trade = (value: string, previous: { instrument: string; quantity: number }[] = []) => {
+  const m = /^([^:]+):([-+]?[0-9.]+(?:e[-+]?[0-9]+)?)$/i.exec(value);
+  if (!m || !Number.isFinite(Number(m[2]))) throw new InvalidArgumentError(`--trade: expected NAME:QUANTITY like BTC-28MAR25-100000-C:-1, got ${JSON.stringify(value)}`);
+  return [...previous, { instrument: m[1]!, quantity: Number(m[2]) }];
+};
+
+program
+  .command("whatif")
+  .description("pre-trade check: the grid margin of a book with trades added, from the book's cached scenario P&L, and the change")
+  .option("--book <file>", "book in Offset JSON", examples("book.json"))
+  .option("--market <file>", "market snapshot in Offset JSON", examples("market.json"))
+  .requiredOption("--trade <NAME:QTY>", "a trade, repeatable (signed quantity in units of the underlying: BTC-28MAR25-100000-C:-1)", trade)
+  .addOption(new Option("--preset <preset>", "scenario-grid preset (venue parameters)").choices(["deribit", "okx", "span"]).default("deribit"))
+  .addOption(new Option("--mode <mode>", "S:PM (per settlement currency) or X:PM (cross-collateral in USD); default the preset's").choices(["S:PM", "X:PM"]))
+  .addOption(backendOption())
+  .option("--json", "machine-readable JSON instead of tables")
+  .action(async (opts) => {
+    const [book, market] = await Promise.all([readJson(opts.book, "book"), readJson(opts.market, "market")]);
+    const engine = await createEngine({ backend: opts.backend });
+    const state = engine.gridState(book, market, { method: "grid", preset: opts.preset, ...(opts.mode ? { mode: opts.mode } : {}) });
+    const started = performance.now();
+    const w = state.whatIf(opts.trade);
+    const us = (performance.now() - started) * 1000;
+    if (opts.json) console.log(JSON.stringify({ trades: opts.trade, ...w }, null, 2));
+    else console.log(renderWhatIf(w, opts.trade, us));
   });
 
 const haircut = (value: string, previous: Record<string, number> = {}) => {

@@ -19,6 +19,7 @@ import {
 } from "./margin/grid.js";
 import { type GridPreset, gridPreset } from "./margin/presets.js";
 import { deriveMargin } from "./margin/derive-pmrm2.js";
+import { type EsMarginResult, type EsPolicyInput, esMargin } from "./margin/es.js";
 import type { MarginResult } from "./margin/result.js";
 import { type StandardParametersInput, standardMargin } from "./margin/standard.js";
 import { parseMarket } from "./market/snapshot.js";
@@ -99,7 +100,8 @@ export type DeepPartial<T> = T extends readonly unknown[] ? T : T extends object
 export type MarginPolicy =
   | { method: "standard"; parameters?: StandardParametersInput }
   | { method?: "grid"; preset: "derive-pmrm2"; parameters?: unknown }
-  | { method: "grid"; preset: GridPreset; mode?: "S:PM" | "X:PM"; parameters?: DeepPartial<GridParametersInput>; joint?: boolean };
+  | { method: "grid"; preset: GridPreset; mode?: "S:PM" | "X:PM"; parameters?: DeepPartial<GridParametersInput>; joint?: boolean }
+  | EsPolicyInput;
 
 /** A scenario-grid policy (the `joint` flag: compute the reported, uncharged joint beta grid; default true). */
 export type GridPolicy = Extract<MarginPolicy, { method: "grid"; preset: GridPreset }>;
@@ -228,6 +230,7 @@ export class Engine {
    * results add `grid`: per currency group and underlying, the grid, extreme moves, add-ons and the joint grid).
    */
   margin(book: unknown, market: unknown, policy: Extract<MarginPolicy, { method: "grid" }>): GridMarginResult;
+  margin(book: unknown, market: unknown, policy: EsPolicyInput): EsMarginResult;
   margin(book: unknown, market: unknown, policy?: MarginPolicy): MarginResult;
   margin(book: unknown, market: unknown, policy: MarginPolicy = { method: "standard" }): MarginResult {
     if (policy === null || typeof policy !== "object") fail("policy", '{ method: "standard" | "grid", … }', policy);
@@ -235,12 +238,14 @@ export class Engine {
     // fromDerivePmrm2Case(json) returns the three objects ready for this call.
     if ((policy as { preset?: unknown }).preset === "derive-pmrm2") return deriveMargin({ book, market, policy });
     if (policy.method === "standard") return standardMargin(this.kernels, parseBook(book), parseMarket(market), policy.parameters ?? {});
+    // VaR/ES by historical, filtered historical or Monte Carlo scenarios (margin/es.ts)
+    if (policy.method === "hs" || policy.method === "fhs" || policy.method === "mc") return esMargin(this.kernels, parseBook(book), parseMarket(market), policy);
     if (policy.method === "grid") {
       const p = policy as { preset?: unknown; mode?: unknown; parameters?: unknown };
       const parameters = gridPreset(p.preset, p.mode, p.parameters);
       return gridMargin(this.kernels, parseBook(book), parseMarket(market), parameters, { joint: (policy as { joint?: boolean }).joint !== false });
     }
-    return fail("policy.method", '"standard" or "grid"', (policy as { method?: unknown }).method);
+    return fail("policy.method", '"standard", "grid", "hs", "fhs" or "mc"', (policy as { method?: unknown }).method);
   }
 
   /**

@@ -119,7 +119,7 @@ function accounts(n, market) {
       if (!/-[CP]$/.test(instrument)) pos.entryPrice = +(m.index * (0.9 + 0.2 * u())).toFixed(1);
       positions.push(pos);
     }
-    out.push({ positions, collateral: { BTC: +(5 * u()).toFixed(3), ETH: +(60 * u()).toFixed(2), USDC: Math.round(300_000 * u()) } });
+    out.push({ positions, collateral: { BTC: +(5 * u()).toFixed(3), ETH: +(60 * u()).toFixed(2), USDC: Math.round(200_000 + 1_300_000 * u()) } });
   }
   return out;
 }

@@ -175,9 +175,10 @@ describe("offset whatif", () => {
 
 describe("offset margin explanations", () => {
   it("prints the heatmap, contributions, hedge benefits, worst scenarios and distances to liquidation", async () => {
-    const [table, json] = await Promise.all([offset("margin", "--scenarios", "2000"), offset("margin", "--json", "--scenarios", "2000", "--mode", "X:PM")]);
+    // the report's default: cross-collateral in USD (X:PM), like its grid section
+    const [table, json] = await Promise.all([offset("margin", "--scenarios", "2000"), offset("margin", "--json", "--scenarios", "2000")]);
     expect(table.code).toBe(0);
-    expect(table.stdout).toMatch(/Why this margin \(deribit, S:PM\)/);
+    expect(table.stdout).toMatch(/Why this margin \(deribit, X:PM\)/);
     expect(table.stdout).toMatch(/spot move[\s\S]*vol up[\s\S]*vol same[\s\S]*vol down/);
     expect(table.stdout).toMatch(/hedge benefit/);
     expect(table.stdout).toMatch(/distance to liquidation/);

@@ -54,12 +54,15 @@ program
   .option("--confidence <p>", "ES confidence, e.g. 0.99 (overrides the risk model)", number("--confidence"))
   .addOption(new Option("--method <method>", "margin method of the headline result: standard (per instrument) or grid (scenario grid)").choices(["standard", "grid"]).default("grid"))
   .addOption(new Option("--preset <preset>", "scenario-grid preset (venue parameters)").choices(["deribit", "okx", "span"]).default("deribit"))
-  .addOption(new Option("--mode <mode>", "grid: S:PM (per settlement currency) or X:PM (cross-collateral in USD); default the preset's").choices(["S:PM", "X:PM"]))
+  .addOption(
+    new Option("--mode <mode>", "grid: X:PM (cross-collateral in USD, as the whole report) or S:PM (per settlement currency)").choices(["S:PM", "X:PM"]).default("X:PM"),
+  )
   .addOption(backendOption())
   .option("--json", "machine-readable JSON instead of tables")
   .action(async (opts) => {
-    const policy: MarginPolicy =
-      opts.method === "standard" ? { method: "standard" } : { method: "grid", preset: opts.preset, ...(opts.mode ? { mode: opts.mode } : {}) };
+    // one grid policy for the whole report (its grid section, headline margin and explanations)
+    const gridPolicy: GridPolicy = { method: "grid", preset: opts.preset, mode: opts.mode };
+    const policy: MarginPolicy = opts.method === "standard" ? { method: "standard" } : gridPolicy;
     const [book, market, risk] = await Promise.all([
       readJson(opts.book, "book"),
       readJson(opts.market, "market"),
@@ -70,8 +73,6 @@ program
     const started = performance.now();
     const report = marginReport(engine, book, market, riskModel, policy);
     const ms = performance.now() - started;
-    // explanations of the grid margin (the policy as asked; with --method standard, the report's grid preset)
-    const gridPolicy: GridPolicy = { method: "grid", preset: opts.preset, ...(opts.method === "grid" && opts.mode ? { mode: opts.mode } : opts.method === "grid" ? {} : { mode: "X:PM" }) };
     const explained = engine.explainMargin(book, market, gridPolicy, { worst: 5 });
     if (opts.json) console.log(JSON.stringify({ ...report, explanation: explained.explanation, thresholds: explained.thresholds }, null, 2));
     else console.log(`${renderMarginReport(report, { book: opts.book, market: opts.market, ms })}\n\n${renderExplanation(explained)}`);

@@ -1,5 +1,5 @@
 // The margin report of the main job: valuation, the scenario-grid engine under a venue preset (Deribit X:PM by
-// default: spot × vol grid per underlying, extended table, contingencies), a Monte Carlo Expected Shortfall, the
+// default: spot × vol grid per underlying, extended table, contingencies), a Monte Carlo Expected Shortfall (margin/es.ts), the
 // standard-margin baseline, and the margin of the chosen policy. The report shape of the preliminary grid is kept
 // (`grid.requirement`, `grid.byUnderlying`), extended with the full grid result (`grid.margin`).
 import * as z from "zod";
@@ -11,7 +11,7 @@ import type { MarginResult } from "./margin/result.js";
 import { standardMargin } from "./margin/standard.js";
 import { parseMarket } from "./market/snapshot.js";
 import { parseBook } from "./model.js";
-import { scenarioPnl, type Scenarios } from "./portfolio.js";
+import { type EsMarginResult, esMarginResolved, esPolicySchema, esScenarios } from "./margin/es.js";
 import { type Valuation, valueBook } from "./valuation.js";
 import { parseWith } from "./validate.js";
 
@@ -59,7 +59,8 @@ export interface MarginReport {
   grid: { requirement: number; byUnderlying: GridResult[]; preset: GridPreset; mode: "S:PM" | "X:PM"; margin: GridMarginResult };
   /** the margin of the policy asked for (default: the grid preset) */
   margin: MarginResult;
-  monteCarlo: { requirement: number; var: number; es: number; confidence: number; scenarios: number; horizonDays: number; worst: { index: number; pnl: number; moves: Record<string, number> }[] };
+  /** Monte Carlo ES of the risk model (margin/es.ts; `margin` is the full ES margin result: measures, contributions, histogram) */
+  monteCarlo: { requirement: number; var: number; es: number; confidence: number; scenarios: number; horizonDays: number; worst: { index: number; pnl: number; moves: Record<string, number> }[]; margin: EsMarginResult };
   /** the larger of the two, the preliminary portfolio requirement */
   requirement: number;
   excess: number;
@@ -88,45 +89,37 @@ export function marginReport(engine: Engine, bookInput: unknown, marketInput: un
     return { underlying: u.underlying, worstLoss: u.risk, worst: { spotMove: u.spotMoves[bi]!, volShift: shift(u.volStates[bj]!) }, pnl: u.pnl };
   });
   const gridRequirement = gridResult.initialMargin;
-  const baseUsd = Float64Array.from(valuation.positions, (p) => (p.kind === "option" ? p.valueUsd : 0));
 
-  // Monte Carlo: joint log returns of the risk-model factors, vol moving with spot by volBeta.
-  const factorOf = resolved.underlyings.map((u) => {
-    const f = risk.factors.indexOf(u);
-    if (f < 0) fail("riskModel.factors", `an entry for ${u} (the book holds ${u} instruments)`, risk.factors);
-    return f;
-  });
-  const sqrtH = Math.sqrt(risk.horizonDays);
-  const sim = engine.simulate({
-    correlation: risk.correlation,
-    vols: risk.vols.map((v) => v * sqrtH),
-    scenarios: risk.scenarios,
-    seed: risk.seed,
-    distribution: risk.studentT > 0 ? { studentT: risk.studentT } : "normal",
-  });
-  const F = sim.factors;
-  const sc: Scenarios = { count: risk.scenarios, spotLogReturn: new Float64Array(risk.scenarios * U), volShift: new Float64Array(risk.scenarios * U) };
-  for (let s = 0; s < risk.scenarios; s++) {
-    for (let ui = 0; ui < U; ui++) {
-      const x = sim.shocks[s * F + factorOf[ui]!]!;
-      sc.spotLogReturn[s * U + ui] = x;
-      sc.volShift[s * U + ui] = Math.max(risk.volBeta * x, -0.9);
-    }
-  }
-  const mcPnl = scenarioPnl(k, resolved, baseUsd, sc);
-  const tail = engine.tail(mcPnl, { confidence: risk.confidence, worst: 5 });
+  // Monte Carlo ES (margin/es.ts): the risk model's factors as a Gaussian or Student-t copula, vol moving with spot by
+  // volBeta, antithetic draws, the fast path (P&L surfaces per underlying) with its error estimate.
+  for (const u of resolved.underlyings) if (!risk.factors.includes(u)) fail("riskModel.factors", `an entry for ${u} (the book holds ${u} instruments)`, risk.factors);
+  const esPolicy = parseWith(
+    esPolicySchema,
+    {
+      method: "mc",
+      model: { factors: risk.factors, vols: risk.vols, correlation: risk.correlation, studentT: risk.studentT, volBeta: risk.volBeta, horizonDays: risk.horizonDays },
+      scenarios: risk.scenarios,
+      seed: risk.seed,
+      confidence: risk.confidence,
+      worst: 5,
+    },
+    "riskModel",
+  );
+  const esResult = esMarginResolved(k, book, market, valuation, resolved, esPolicy);
+  const sc = esScenarios(k, resolved.underlyings, esPolicy);
   const monteCarlo = {
-    requirement: Math.max(0, tail.es),
-    var: tail.var,
-    es: tail.es,
+    requirement: Math.max(0, esResult.es.es),
+    var: esResult.es.var,
+    es: esResult.es.es,
     confidence: risk.confidence,
     scenarios: risk.scenarios,
     horizonDays: risk.horizonDays,
-    worst: Array.from(tail.worst, (s) => ({
-      index: s,
-      pnl: mcPnl[s]!,
-      moves: Object.fromEntries(resolved.underlyings.map((u, ui) => [u, Math.expm1(sc.spotLogReturn[s * U + ui]!)])),
+    worst: esResult.worst.map((w) => ({
+      index: w.index,
+      pnl: w.pnl,
+      moves: Object.fromEntries(resolved.underlyings.map((u, ui) => [u, Math.expm1(sc.spotLogReturn[w.index * U + ui]!)])),
     })),
+    margin: esResult,
   };
   const requirement = Math.max(gridRequirement, monteCarlo.requirement);
   return {

@@ -52,7 +52,12 @@ program
   .option("--scenarios <n>", "Monte Carlo scenarios (overrides the risk model)", number("--scenarios"))
   .option("--seed <n>", "Monte Carlo seed (overrides the risk model)", number("--seed"))
   .option("--confidence <p>", "ES confidence, e.g. 0.99 (overrides the risk model)", number("--confidence"))
-  .addOption(new Option("--method <method>", "margin method of the headline result: standard (per instrument) or grid (scenario grid)").choices(["standard", "grid"]).default("grid"))
+  .addOption(
+    new Option("--method <method>", "margin method of the headline result: standard, grid, or VaR/ES by hs (historical), fhs (filtered historical), mc (Monte Carlo)")
+      .choices(["standard", "grid", "hs", "fhs", "mc"])
+      .default("grid"),
+  )
+  .option("--history <file>", "price history CSV (date,ASSET,…) for --method hs|fhs (and mc: estimated from it instead of the risk model)")
   .addOption(new Option("--preset <preset>", "scenario-grid preset (venue parameters)").choices(["deribit", "okx", "span"]).default("deribit"))
   .addOption(
     new Option("--mode <mode>", "grid: X:PM (cross-collateral in USD, as the whole report) or S:PM (per settlement currency)").choices(["S:PM", "X:PM"]).default("X:PM"),
@@ -62,12 +67,21 @@ program
   .action(async (opts) => {
     // one grid policy for the whole report (its grid section, headline margin and explanations)
     const gridPolicy: GridPolicy = { method: "grid", preset: opts.preset, mode: opts.mode };
-    const policy: MarginPolicy = opts.method === "standard" ? { method: "standard" } : gridPolicy;
     const [book, market, risk] = await Promise.all([
       readJson(opts.book, "book"),
       readJson(opts.market, "market"),
       readJson(opts.riskModel, "risk model"),
     ]);
+    let policy: MarginPolicy = opts.method === "standard" ? { method: "standard" } : gridPolicy;
+    if (opts.method === "hs" || opts.method === "fhs" || opts.method === "mc") {
+      if (opts.method !== "mc" && !opts.history) throw new CliError(`--method ${opts.method}: needs --history <price CSV> (date,ASSET,… as ../shared/data/crypto_daily_close_usd.csv)`);
+      const history = opts.history ? await readFile(opts.history, "utf8") : undefined;
+      policy = {
+        method: opts.method,
+        ...(history !== undefined ? { history } : { model: risk as never }),
+        ...pick(opts, ["scenarios", "seed", "confidence"]),
+      } as MarginPolicy;
+    }
     const riskModel = { ...(risk as object), ...pick(opts, ["scenarios", "seed", "confidence"]) };
     const engine = await createEngine({ backend: opts.backend });
     const started = performance.now();

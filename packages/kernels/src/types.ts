@@ -106,6 +106,46 @@ export interface PortfolioOutputs {
   };
 }
 
+/**
+ * Inputs of `gridAggregate` (definitions and order of operations: js/grid.ts). Legs = account × currency group ×
+ * underlying; plans = shock plans (K shocks, a block of scenarios mapped onto them); terms = a position's or a
+ * collateral balance's contribution to its leg; `pool` holds the P&L-per-shock vectors the terms point into
+ * (offsets in elements).
+ */
+export interface GridAggregateInputs {
+  /** per leg: its plan */
+  legPlan: Int32Array;
+  /** per leg + 1: the leg's terms are [legTerm[l], legTerm[l + 1]) */
+  legTerm: Int32Array;
+  /** per leg: extreme-move dampener in the leg's currency */
+  legDamp: Float64Array;
+  /** per plan: number of shocks K */
+  planK: Int32Array;
+  /** per plan + 1: the plan's scenarios are [planScen[p], planScen[p + 1]) */
+  planScen: Int32Array;
+  /** per scenario: its shock (0 ≤ · < K) */
+  scenShock: Int32Array;
+  /** per scenario: 0 standard, 1 extreme, 2 skew, 3 basis */
+  scenKind: Int32Array;
+  /** per scenario: weight of an extreme move */
+  scenWeight: Float64Array;
+  /** per term: coefficient c */
+  termCoef: Float64Array;
+  /** per term: scale s (used when termScaleVec ≥ 0) */
+  termScale: Float64Array;
+  /** per term: offset of its vector V in `pool` */
+  termVec: Int32Array;
+  /** per term: offset of its scale vector E in `pool`, −1 for none */
+  termScaleVec: Int32Array;
+  pool: Float64Array;
+}
+
+/** Per leg: loss[3l] grid loss, loss[3l+1] extreme loss, loss[3l+2] basis loss (≥ 0); at[2l] gridAt, at[2l+1] extremeAt. */
+export interface GridAggregateOutputs {
+  loss: Float64Array;
+  at: Int32Array;
+}
+
 /** Tail risk of a P&L vector at one confidence level. */
 export interface TailResult {
   /** Value at Risk as a positive loss: the smallest l with P(loss ≤ l) ≥ confidence (weighted). */
@@ -172,6 +212,11 @@ export interface Kernels {
    * number of positions whose optionRow/underlying index is out of range (their rows are NaN, left out of the sums).
    */
   portfolioValue(book: PortfolioInputs, out: PortfolioOutputs): number;
+  /**
+   * Scenario-grid aggregation over many accounts' legs: P&L per shock from shared per-instrument vectors, then each
+   * leg's worst grid loss, extreme loss and basis loss with their scenario indices (js/grid.ts has the definitions).
+   */
+  gridAggregate(inputs: GridAggregateInputs, out: GridAggregateOutputs): GridAggregateOutputs;
 
   // ---- tails -------------------------------------------------------------------------------------------------
   /** VaR and ES of `pnl` (gains positive) at `confidence` in (0, 1), optionally weighted; O(n) by selection. */

@@ -4,6 +4,7 @@ import * as linalg from "./linalg.js";
 import * as pricing from "./pricing.js";
 import * as tail from "./tail.js";
 import * as portfolio from "./portfolio.js";
+import * as grid from "./grid.js";
 
 /** The pure-TypeScript twin: same signatures and numbers as the wasm core (RNG bit for bit, the rest ≤ 1e-12). */
 export function createJsKernels(): Kernels {
@@ -28,5 +29,6 @@ export function createJsKernels(): Kernels {
     worst: tail.worst,
     histogram: tail.histogram,
     portfolioValue: portfolio.portfolioValue,
+    gridAggregate: grid.gridAggregate,
   };
 }

@@ -1,4 +1,4 @@
-import type { Black76Inputs, BsmInputs, GreeksOutputs, Kernels, PortfolioInputs, PortfolioOutputs, RngState, TailResult } from "../types.js";
+import type { Black76Inputs, GridAggregateInputs, GridAggregateOutputs, BsmInputs, GreeksOutputs, Kernels, PortfolioInputs, PortfolioOutputs, RngState, TailResult } from "../types.js";
 import { ZIGGURAT_TABLE } from "../js/ziggurat.js";
 import { Arena } from "./arena.js";
 
@@ -38,6 +38,11 @@ export interface WasmExports {
     price: number, delta: number, gamma: number, vega: number, theta: number,
     out: number, sums: number,
   ): number;
+  gridAggregate(
+    nLegs: number, legPlan: number, legTerm: number, legDamp: number, planK: number, planScen: number,
+    scenShock: number, scenKind: number, scenWeight: number, termCoef: number, termScale: number, termVec: number, termScaleVec: number,
+    pool: number, scratch: number, outLoss: number, outAt: number,
+  ): void;
 }
 
 /**
@@ -233,6 +238,26 @@ export class WasmKernels implements Kernels {
       const perU = [s.delta, s.premiumAdjustedDelta, s.gamma, s.vega, s.theta, s.valueUsd];
       for (let c = 0; c < PORTFOLIO_SUMS; c++) perU[c]!.set(sums.subarray(c * nu, c * nu + nu));
       return invalid;
+    });
+  }
+
+  gridAggregate(i: GridAggregateInputs, out: GridAggregateOutputs): GridAggregateOutputs {
+    return this.scoped((a) => {
+      const n = i.legPlan.length;
+      let maxK = 0;
+      for (let p = 0; p < i.planK.length; p++) if (i.planK[p]! > maxK) maxK = i.planK[p]!;
+      const ptrs = [
+        a.putI32(i.legPlan), a.putI32(i.legTerm), a.putF64(i.legDamp), a.putI32(i.planK), a.putI32(i.planScen),
+        a.putI32(i.scenShock), a.putI32(i.scenKind), a.putF64(i.scenWeight),
+        a.putF64(i.termCoef), a.putF64(i.termScale), a.putI32(i.termVec), a.putI32(i.termScaleVec), a.putF64(i.pool),
+      ] as const;
+      const scratch = a.allocF64(maxK);
+      const lp = a.allocF64(3 * n);
+      const ap = a.allocI32(2 * n);
+      this.exports.gridAggregate(n, ...ptrs, scratch, lp, ap);
+      out.loss.set(a.f64(lp, 3 * n));
+      out.at.set(a.i32(ap, 2 * n));
+      return out;
     });
   }
 

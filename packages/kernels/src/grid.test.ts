@@ -1,0 +1,172 @@
+// gridAggregate (js/grid.ts, assembly/grid.ts) on every backend: edge cases first (no legs, a leg without terms, no
+// extreme loss above the dampener, NaN in a vector, ties), a hand-computed two-leg case, then js/wasm/wasm-simd bit
+// parity on random legs (odd and even K, both term forms) against a plain reference written from the definitions.
+import { beforeAll, describe, expect, it } from "vitest";
+import { allBackends } from "./testing.js";
+import type { GridAggregateInputs, GridAggregateOutputs, Kernels } from "./types.js";
+
+let backends: { name: string; k: Kernels }[] = [];
+beforeAll(async () => {
+  backends = await allBackends();
+});
+
+const out = (n: number): GridAggregateOutputs => ({ loss: new Float64Array(3 * n).fill(-7), at: new Int32Array(2 * n).fill(-7) });
+
+/** One plan of K = 4 shocks; scenarios: standard on shocks 0,1,2, extreme (w 0.5) on 3, basis on 1. */
+function onePlan(): Pick<GridAggregateInputs, "planK" | "planScen" | "scenShock" | "scenKind" | "scenWeight"> {
+  return {
+    planK: Int32Array.of(4),
+    planScen: Int32Array.of(0, 5),
+    scenShock: Int32Array.of(0, 1, 2, 3, 1),
+    scenKind: Int32Array.of(0, 0, 0, 1, 3),
+    scenWeight: Float64Array.of(1, 1, 1, 0.5, 1),
+  };
+}
+
+/** The definitions of js/grid.ts written plainly (arrays of numbers, no typed-array reuse). */
+function reference(i: GridAggregateInputs): { loss: number[]; at: number[] } {
+  const loss: number[] = [];
+  const at: number[] = [];
+  for (let l = 0; l < i.legPlan.length; l++) {
+    const p = i.legPlan[l]!;
+    const K = i.planK[p]!;
+    const acc: number[] = new Array(K).fill(0);
+    for (let t = i.legTerm[l]!; t < i.legTerm[l + 1]!; t++) {
+      for (let k = 0; k < K; k++) {
+        const cv = i.termCoef[t]! * i.pool[i.termVec[t]! + k]!;
+        acc[k] = acc[k]! + (i.termScaleVec[t]! < 0 ? cv : cv * i.termScale[t]! * i.pool[i.termScaleVec[t]! + k]!);
+      }
+    }
+    let g = -1;
+    let e = 0;
+    let ea = -1;
+    let b = 0;
+    for (let s = i.planScen[p]!; s < i.planScen[p + 1]!; s++) {
+      const x = acc[i.scenShock[s]!]!;
+      const j = s - i.planScen[p]!;
+      const kind = i.scenKind[s]!;
+      if (kind === 0 || kind === 2) {
+        if (g < 0 || x < acc[i.scenShock[i.planScen[p]! + g]!]!) g = j;
+      } else if (kind === 1) {
+        const v = Math.max(0, i.scenWeight[s]! * -x - i.legDamp[l]!);
+        if (v > e) [e, ea] = [v, j];
+      } else b = Math.max(b, -x);
+    }
+    loss.push(g < 0 ? NaN : Math.max(0, -acc[i.scenShock[i.planScen[p]! + g]!]!), e, b);
+    at.push(g, ea);
+  }
+  return { loss, at };
+}
+
+describe("gridAggregate", () => {
+  it("no legs: nothing written", () => {
+    for (const { k } of backends) {
+      const o = out(0);
+      k.gridAggregate({ ...onePlan(), legPlan: new Int32Array(0), legTerm: Int32Array.of(0), legDamp: new Float64Array(0), termCoef: new Float64Array(0), termScale: new Float64Array(0), termVec: new Int32Array(0), termScaleVec: new Int32Array(0), pool: new Float64Array(0) }, o);
+      expect(o.loss.length).toBe(0);
+    }
+  });
+
+  it("a leg without terms has zero P&L: grid loss 0 at the first standard scenario, no extreme, no basis", () => {
+    for (const { name, k } of backends) {
+      const o = out(1);
+      k.gridAggregate({ ...onePlan(), legPlan: Int32Array.of(0), legTerm: Int32Array.of(0, 0), legDamp: Float64Array.of(0), termCoef: new Float64Array(0), termScale: new Float64Array(0), termVec: new Int32Array(0), termScaleVec: new Int32Array(0), pool: new Float64Array(0) }, o);
+      expect([...o.loss], name).toEqual([0, 0, 0]);
+      expect([...o.at], name).toEqual([0, -1]);
+    }
+  });
+
+  it("hand-computed: two legs, both term forms, dampener, ties keep the first scenario", () => {
+    // pool: V = [−1, 2, −1, −4] at 0, E = [1, 2, 3, 4] at 4, em1 = [0.5, 0.5, 0.5, 0.5] at 8
+    const pool = Float64Array.of(-1, 2, -1, -4, 1, 2, 3, 4, 0.5, 0.5, 0.5, 0.5);
+    const i: GridAggregateInputs = {
+      ...onePlan(),
+      legPlan: Int32Array.of(0, 0),
+      legTerm: Int32Array.of(0, 2, 3),
+      legDamp: Float64Array.of(1, 10),
+      // leg 0: 3·V + 2·em1 = [−2, 7, −2, −11]; leg 1: ((−1·V)·2)·E = [2, −8, 6, 32]
+      termCoef: Float64Array.of(3, 2, -1),
+      termScale: Float64Array.of(0, 0, 2),
+      termVec: Int32Array.of(0, 8, 0),
+      termScaleVec: Int32Array.of(-1, -1, 4),
+      pool,
+    };
+    for (const { name, k } of backends) {
+      const o = k.gridAggregate(i, out(2));
+      // leg 0: grid min −2 at scenario 0 (tie with 2: first kept); extreme max(0, 0.5·11 − 1) = 4.5 at 3; basis −7 → 0
+      // leg 1: grid min −8 at 1; extreme 0.5·(−32) − 10 < 0 → 0, −1; basis 8
+      expect([...o.loss], name).toEqual([2, 4.5, 0, 8, 0, 8]);
+      expect([...o.at], name).toEqual([0, 3, 1, -1]);
+    }
+  });
+
+  it("NaN in a vector reaches the leg's losses, not the other legs", () => {
+    const pool = Float64Array.of(1, NaN, 1, 1, 1, 1, 1, 1);
+    const i: GridAggregateInputs = {
+      ...onePlan(),
+      legPlan: Int32Array.of(0, 0),
+      legTerm: Int32Array.of(0, 1, 2),
+      legDamp: Float64Array.of(0, 0),
+      termCoef: Float64Array.of(-1, -1),
+      termScale: Float64Array.of(0, 0),
+      termVec: Int32Array.of(0, 4),
+      termScaleVec: Int32Array.of(-1, -1),
+      pool,
+    };
+    for (const { name, k } of backends) {
+      const o = k.gridAggregate(i, out(2));
+      expect(o.loss[2], name).toBeNaN(); // basis scenario on the NaN shock
+      expect([...o.loss.subarray(3)], name).toEqual([1, 0.5, 1]);
+    }
+  });
+
+  it("random legs: every backend equals the plain reference bit for bit (K odd and even, both forms)", () => {
+    let seed = 12345;
+    const u = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    const plans = [37, 28, 1, 2];
+    const planScen = [0];
+    const scenShock: number[] = [];
+    const scenKind: number[] = [];
+    const scenWeight: number[] = [];
+    for (const K of plans) {
+      const S = K + 5;
+      for (let s = 0; s < S; s++) {
+        scenShock.push(Math.floor(u() * K));
+        scenKind.push(s === 0 ? 0 : Math.floor(u() * 4));
+        scenWeight.push(u());
+      }
+      planScen.push(planScen.at(-1)! + S);
+    }
+    const pool = Float64Array.from({ length: 4000 }, () => (u() - 0.5) * 1e4);
+    const nLegs = 300;
+    const legPlan = Int32Array.from({ length: nLegs }, () => Math.floor(u() * plans.length));
+    const legTerm = [0];
+    const termCoef: number[] = [];
+    const termScale: number[] = [];
+    const termVec: number[] = [];
+    const termScaleVec: number[] = [];
+    for (let l = 0; l < nLegs; l++) {
+      const K = plans[legPlan[l]!]!;
+      const n = Math.floor(u() * 25);
+      for (let t = 0; t < n; t++) {
+        termCoef.push((u() - 0.5) * 100);
+        termScale.push(1000 * u());
+        termVec.push(Math.floor(u() * (4000 - K)));
+        termScaleVec.push(u() < 0.3 ? Math.floor(u() * (4000 - K)) : -1);
+      }
+      legTerm.push(legTerm.at(-1)! + n);
+    }
+    const i: GridAggregateInputs = {
+      legPlan, legTerm: Int32Array.from(legTerm), legDamp: Float64Array.from({ length: nLegs }, () => 1000 * u()),
+      planK: Int32Array.from(plans), planScen: Int32Array.from(planScen), scenShock: Int32Array.from(scenShock), scenKind: Int32Array.from(scenKind), scenWeight: Float64Array.from(scenWeight),
+      termCoef: Float64Array.from(termCoef), termScale: Float64Array.from(termScale), termVec: Int32Array.from(termVec), termScaleVec: Int32Array.from(termScaleVec), pool,
+    };
+    const ref = reference(i);
+    for (const { name, k } of backends) {
+      const o = k.gridAggregate(i, out(nLegs));
+      // identical bits: the same IEEE operations in the same order (no FMA, SIMD lanes do per-lane mul/add)
+      expect([...o.loss], name).toEqual(ref.loss);
+      expect([...o.at], name).toEqual(ref.at);
+    }
+  });
+});

@@ -94,7 +94,7 @@ export function renderMarginReport(r: MarginReport, ctx: { book: string; market:
   out.push("");
   out.push(
     pc.bold("Monte Carlo") +
-      ` (${mc.scenarios.toLocaleString("en-US")} joint scenarios, ${mc.horizonDays}-day horizon, full revaluation)` +
+      ` (${mc.scenarios.toLocaleString("en-US")} joint scenarios, ${mc.horizonDays}-day horizon, ${mc.revaluation === "fast" ? "fast path: P&L surfaces per underlying" : "full revaluation"})` +
       `: VaR ${(mc.confidence * 100).toFixed(1)}% ${usd(mc.var)} USD, ES ${usd(mc.es)} USD`,
   );
   out.push(

@@ -60,7 +60,7 @@ export interface MarginReport {
   /** the margin of the policy asked for (default: the grid preset) */
   margin: MarginResult;
   /** Monte Carlo ES of the risk model (margin/es.ts; `margin` is the full ES margin result: measures, contributions, histogram) */
-  monteCarlo: { requirement: number; var: number; es: number; confidence: number; scenarios: number; horizonDays: number; worst: { index: number; pnl: number; moves: Record<string, number> }[]; margin: EsMarginResult };
+  monteCarlo: { requirement: number; var: number; es: number; confidence: number; scenarios: number; horizonDays: number; revaluation: "fast" | "full"; worst: { index: number; pnl: number; moves: Record<string, number> }[]; margin: EsMarginResult };
   /** the larger of the two, the preliminary portfolio requirement */
   requirement: number;
   excess: number;
@@ -114,6 +114,8 @@ export function marginReport(engine: Engine, bookInput: unknown, marketInput: un
     confidence: risk.confidence,
     scenarios: risk.scenarios,
     horizonDays: risk.horizonDays,
+    /** "fast": P&L surfaces per underlying (error estimate in margin.es); "full": every option in every scenario */
+    revaluation: esPolicy.revaluation,
     worst: esResult.worst.map((w) => ({
       index: w.index,
       pnl: w.pnl,

@@ -11,8 +11,9 @@
 //   with c = termCoef[t], V = pool + termVec[t]. Then over the plan's scenarios s ∈ [planScen[p], planScen[p+1]),
 //   pnl = acc[scenShock[s]]: the first minimum over standard/skew scenarios (gridAt), the largest
 //   max(0, w·(−pnl) − damp) over extreme ones (strictly larger replaces; extremeAt = −1 when none is > 0), and
-//   max(0, −pnl) over basis ones. Outputs per leg: loss[3l] = max(0, −pnl[gridAt]), loss[3l+1] = extreme loss,
-//   loss[3l+2] = basis loss; at[2l] = gridAt, at[2l+1] = extremeAt (scenario indices within the plan's block).
+//   max(0, −pnl) over basis ones. Outputs per leg: loss[5l] = max(0, −pnl[gridAt]), loss[5l+1] = extreme loss,
+//   loss[5l+2] = basis loss, loss[5l+3] = pnl[gridAt], loss[5l+4] = pnl[extremeAt] (NaN when −1); at[2l] = gridAt,
+//   at[2l+1] = extremeAt (scenario indices within the plan's block).
 // SIMD build: the term accumulation runs two shocks per f64x2 lane pair (the same multiplies and adds per lane, no
 // fused operations: identical bits); the scan is scalar (first-minimum semantics, a few dozen scenarios).
 
@@ -90,6 +91,7 @@ export function gridAggregate(
     let gridPnl: f64 = 0;
     let extremeLoss: f64 = 0;
     let extremeAt: i32 = -1;
+    let extremePnl: f64 = NaN;
     let basis: f64 = 0;
     for (let s = s0; s < s1; s++) {
       const kind = i32At(scenKind, s);
@@ -104,15 +106,18 @@ export function gridAggregate(
         if (loss > extremeLoss) {
           extremeLoss = loss;
           extremeAt = s - s0;
+          extremePnl = pnl;
         }
       } else if (kind == BASIS) {
         basis = max<f64>(basis, -pnl);
       }
     }
-    const lo = outLoss + ((<usize>(3 * l)) << 3);
+    const lo = outLoss + ((<usize>(5 * l)) << 3);
     store<f64>(lo, gridAt < 0 ? NaN : max<f64>(0, -gridPnl));
     store<f64>(lo + 8, extremeLoss);
     store<f64>(lo + 16, basis);
+    store<f64>(lo + 24, gridAt < 0 ? NaN : gridPnl);
+    store<f64>(lo + 32, extremePnl);
     const ao = outAt + ((<usize>(2 * l)) << 2);
     store<i32>(ao, gridAt);
     store<i32>(ao + 4, extremeAt);

@@ -18,6 +18,7 @@ import {
   type WhatIfResult,
 } from "./margin/grid.js";
 import { type GridPreset, gridPreset } from "./margin/presets.js";
+import { type GridBatchState, gridBatch } from "./margin/grid-batch.js";
 import { deriveMargin } from "./margin/derive-pmrm2.js";
 import { type EsMarginResult, type EsPolicyInput, esMargin } from "./margin/es.js";
 import type { MarginResult } from "./margin/result.js";
@@ -256,6 +257,17 @@ export class Engine {
   marginBatch(accounts: readonly unknown[], market: unknown, policy: GridPolicy): (GridMarginResult | BatchFailure)[] {
     if (!Array.isArray(accounts)) fail("accounts", "an array of books", accounts);
     return gridMarginBatch(this.kernels, accounts, parseMarket(market), gridParametersOf(policy), { joint: policy.joint === true });
+  }
+
+  /**
+   * A held batch state for many accounts under a grid policy (joint grid off): `state.recompute(market?)` refreshes
+   * every account on a new snapshot with one Black-76 call over the distinct (instrument, shock) rows and one
+   * aggregation kernel call over every account; columnar results (IM, MM, equity, status, worst scenario), equal to
+   * `marginBatch`'s. MarginResult objects on request (`state.result(a)`). See margin/grid-batch.ts.
+   */
+  gridBatch(accounts: readonly unknown[], market: unknown, policy: GridPolicy = { method: "grid", preset: "deribit" }): GridBatchState {
+    if (!Array.isArray(accounts)) fail("accounts", "an array of books", accounts);
+    return gridBatch(this.kernels, accounts, parseMarket(market), gridParametersOf(policy));
   }
 
   /**

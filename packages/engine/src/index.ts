@@ -145,6 +145,7 @@ export {
   type DistanceToLiquidation,
   type GridThresholds,
 } from "./margin/grid.js";
+export { GridBatchState, gridBatch, BATCH_STATUS } from "./margin/grid-batch.js";
 export { gridPreset, mergeParameters, GRID_PRESETS, DERIBIT, OKX, SPAN, type GridPreset } from "./margin/presets.js";
 export {
   parsePriceCsv,

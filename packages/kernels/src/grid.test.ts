@@ -10,7 +10,7 @@ beforeAll(async () => {
   backends = await allBackends();
 });
 
-const out = (n: number): GridAggregateOutputs => ({ loss: new Float64Array(3 * n).fill(-7), at: new Int32Array(2 * n).fill(-7) });
+const out = (n: number): GridAggregateOutputs => ({ loss: new Float64Array(5 * n).fill(-7), at: new Int32Array(2 * n).fill(-7) });
 
 /** One plan of K = 4 shocks; scenarios: standard on shocks 0,1,2, extreme (w 0.5) on 3, basis on 1. */
 function onePlan(): Pick<GridAggregateInputs, "planK" | "planScen" | "scenShock" | "scenKind" | "scenWeight"> {
@@ -40,6 +40,7 @@ function reference(i: GridAggregateInputs): { loss: number[]; at: number[] } {
     let g = -1;
     let e = 0;
     let ea = -1;
+    let ep = NaN;
     let b = 0;
     for (let s = i.planScen[p]!; s < i.planScen[p + 1]!; s++) {
       const x = acc[i.scenShock[s]!]!;
@@ -49,10 +50,11 @@ function reference(i: GridAggregateInputs): { loss: number[]; at: number[] } {
         if (g < 0 || x < acc[i.scenShock[i.planScen[p]! + g]!]!) g = j;
       } else if (kind === 1) {
         const v = Math.max(0, i.scenWeight[s]! * -x - i.legDamp[l]!);
-        if (v > e) [e, ea] = [v, j];
+        if (v > e) [e, ea, ep] = [v, j, x];
       } else b = Math.max(b, -x);
     }
-    loss.push(g < 0 ? NaN : Math.max(0, -acc[i.scenShock[i.planScen[p]! + g]!]!), e, b);
+    const gp = g < 0 ? NaN : acc[i.scenShock[i.planScen[p]! + g]!]!;
+    loss.push(g < 0 ? NaN : Math.max(0, -gp), e, b, gp, ep);
     at.push(g, ea);
   }
   return { loss, at };
@@ -71,7 +73,7 @@ describe("gridAggregate", () => {
     for (const { name, k } of backends) {
       const o = out(1);
       k.gridAggregate({ ...onePlan(), legPlan: Int32Array.of(0), legTerm: Int32Array.of(0, 0), legDamp: Float64Array.of(0), termCoef: new Float64Array(0), termScale: new Float64Array(0), termVec: new Int32Array(0), termScaleVec: new Int32Array(0), pool: new Float64Array(0) }, o);
-      expect([...o.loss], name).toEqual([0, 0, 0]);
+      expect([...o.loss], name).toEqual([0, 0, 0, 0, NaN]);
       expect([...o.at], name).toEqual([0, -1]);
     }
   });
@@ -95,7 +97,7 @@ describe("gridAggregate", () => {
       const o = k.gridAggregate(i, out(2));
       // leg 0: grid min −2 at scenario 0 (tie with 2: first kept); extreme max(0, 0.5·11 − 1) = 4.5 at 3; basis −7 → 0
       // leg 1: grid min −8 at 1; extreme 0.5·(−32) − 10 < 0 → 0, −1; basis 8
-      expect([...o.loss], name).toEqual([2, 4.5, 0, 8, 0, 8]);
+      expect([...o.loss], name).toEqual([2, 4.5, 0, -2, -11, 8, 0, 8, -8, NaN]);
       expect([...o.at], name).toEqual([0, 3, 1, -1]);
     }
   });
@@ -116,7 +118,7 @@ describe("gridAggregate", () => {
     for (const { name, k } of backends) {
       const o = k.gridAggregate(i, out(2));
       expect(o.loss[2], name).toBeNaN(); // basis scenario on the NaN shock
-      expect([...o.loss.subarray(3)], name).toEqual([1, 0.5, 1]);
+      expect([...o.loss.subarray(5)], name).toEqual([1, 0.5, 1, -1, -1]);
     }
   });
 

@@ -140,10 +140,56 @@ export interface GridAggregateInputs {
   pool: Float64Array;
 }
 
-/** Per leg: loss[3l] grid loss, loss[3l+1] extreme loss, loss[3l+2] basis loss (≥ 0); at[2l] gridAt, at[2l+1] extremeAt. */
+/** Per leg: loss[5l] grid loss, loss[5l+1] extreme loss, loss[5l+2] basis loss (≥ 0), loss[5l+3] P&L at gridAt,
+ *  loss[5l+4] P&L at extremeAt (NaN when −1); at[2l] gridAt, at[2l+1] extremeAt. */
 export interface GridAggregateOutputs {
   loss: Float64Array;
   at: Int32Array;
+}
+
+/**
+ * Inputs of `revalueScenarios` (definitions and order of operations: js/scenarios.ts): a book's options (n rows) and
+ * m joint scenarios over its U underlyings (row-major m × U; m = the output's length).
+ */
+export interface ScenarioRevaluationInputs {
+  /** the options' Black-76 inputs at today's market (USD premia) */
+  options: Black76Inputs;
+  /** signed, units of the underlying */
+  quantity: Float64Array;
+  /** index into `spot` and into a scenario row */
+  underlying: Int32Array;
+  /** 1 = inverse (coin-settled): the coin value is converted at the shocked index */
+  inverse: Int32Array;
+  /** index (spot) per underlying, USD */
+  spot: Float64Array;
+  /** each option position's current USD value (quantity × value), subtracted so the unmoved scenario gives 0 */
+  baseUsd: Float64Array;
+  /** per scenario and underlying: spot (and forward) log return */
+  spotLogReturn: Float64Array;
+  /** per scenario and underlying: relative implied-vol shift (σ' = σ·(1 + shift), floored at 1e-4) */
+  volShift: Float64Array;
+}
+
+/**
+ * Per-underlying P&L tables of the ES fast path (`surfaceEval`; layout and interpolation: js/scenarios.ts). One
+ * entry per underlying in every column but `values`, which holds every table (table u at `offset[u]`, nx·nv values,
+ * x-major).
+ */
+export interface PnlSurfaceTables {
+  x0: Float64Array;
+  dx: Float64Array;
+  /** spot nodes (≥ 4) */
+  nx: Int32Array;
+  v0: Float64Array;
+  dv: Float64Array;
+  /** vol nodes: 1 (table 1-D in x) or ≥ 4 */
+  nv: Int32Array;
+  offset: Int32Array;
+  values: Float64Array;
+  /** USD P&L of the linear positions and collateral per unit of (e^x − 1) */
+  linear: Float64Array;
+  /** 0 = the underlying has no options (its table is not read) */
+  hasOptions: Int32Array;
 }
 
 /** Tail risk of a P&L vector at one confidence level. */
@@ -217,6 +263,18 @@ export interface Kernels {
    * leg's worst grid loss, extreme loss and basis loss with their scenario indices (js/grid.ts has the definitions).
    */
   gridAggregate(inputs: GridAggregateInputs, out: GridAggregateOutputs): GridAggregateOutputs;
+
+  // ---- scenario revaluation ---------------------------------------------------------------------------------
+  /**
+   * Options' USD P&L per scenario by full Black-76 revaluation, fused (no scenarios × options rows on the host):
+   * out[s] = Σ_j (q_j·value_j(scenario s) − baseUsd_j), m = out.length. js/scenarios.ts has the definitions.
+   */
+  revalueScenarios(inputs: ScenarioRevaluationInputs, out: Float64Array): Float64Array;
+  /**
+   * The ES fast path: P&L per scenario (m = out.length) from per-underlying P&L tables by cubic Lagrange
+   * interpolation plus the exact linear part; `perUnderlying` (m × U) receives each underlying's share when given.
+   */
+  surfaceEval(tables: PnlSurfaceTables, spotLogReturn: Float64Array, volShift: Float64Array, out: Float64Array, perUnderlying: Float64Array | null): Float64Array;
 
   // ---- tails -------------------------------------------------------------------------------------------------
   /** VaR and ES of `pnl` (gains positive) at `confidence` in (0, 1), optionally weighted; O(n) by selection. */

@@ -1550,3 +1550,9 @@ function thresholdsOf(k: Kernels, C: Computed, market: Market, options: Threshol
     method,
   };
 }
+
+// ---- internals for the held batch state (grid-batch.ts) ---------------------------------------------------------
+/** @internal */
+export { buildLayout, computeResolved, fillOption, rowColumns, underlyingParams, STANDARD as SCENARIO_STANDARD };
+/** @internal */
+export type { Layout, Leg, ShockPlan, RowColumns };

@@ -18,8 +18,9 @@
 //   extreme   max over extreme s of max(0, w_s·(−pnl) − damp) (damp = legDamp[l]); extremeAt = the first s reaching
 //             it, −1 when no extreme loss is > 0
 //   basis     max(0, max over basis s of −pnl)
-// Outputs: loss[3l] = max(0, −pnl[gridAt]) (NaN without a standard scenario), loss[3l+1] = extreme, loss[3l+2] =
-// basis; at[2l] = gridAt, at[2l+1] = extremeAt (indices within the block). `scratch` holds ≥ max K doubles.
+// Outputs (GRID_LOSS_STRIDE = 5 doubles per leg): loss[5l] = max(0, −pnl[gridAt]) (NaN without a standard scenario),
+// loss[5l+1] = extreme, loss[5l+2] = basis, loss[5l+3] = pnl[gridAt], loss[5l+4] = pnl[extremeAt] (NaN when −1);
+// at[2l] = gridAt, at[2l+1] = extremeAt (indices within the block). `scratch` holds ≥ max K doubles.
 // NaN inputs propagate to the leg's losses (Math.max and f64.max both return NaN), never an exception.
 import type { GridAggregateInputs, GridAggregateOutputs } from "../types.js";
 
@@ -59,6 +60,7 @@ export function gridAggregate(inp: GridAggregateInputs, out: GridAggregateOutput
     let gridPnl = 0;
     let extremeLoss = 0;
     let extremeAt = -1;
+    let extremePnl = NaN;
     let basis = 0;
     for (let s = s0; s < s1; s++) {
       const kind = scenKind[s]!;
@@ -73,12 +75,16 @@ export function gridAggregate(inp: GridAggregateInputs, out: GridAggregateOutput
         if (x > extremeLoss) {
           extremeLoss = x;
           extremeAt = s - s0;
+          extremePnl = pnl;
         }
       } else if (kind === BASIS) basis = Math.max(basis, -pnl);
     }
-    loss[3 * l] = gridAt < 0 ? NaN : Math.max(0, -gridPnl);
-    loss[3 * l + 1] = extremeLoss;
-    loss[3 * l + 2] = basis;
+    const o = 5 * l;
+    loss[o] = gridAt < 0 ? NaN : Math.max(0, -gridPnl);
+    loss[o + 1] = extremeLoss;
+    loss[o + 2] = basis;
+    loss[o + 3] = gridAt < 0 ? NaN : gridPnl;
+    loss[o + 4] = extremePnl;
     at[2 * l] = gridAt;
     at[2 * l + 1] = extremeAt;
   }

@@ -1,4 +1,4 @@
-import type { Black76Inputs, GridAggregateInputs, GridAggregateOutputs, BsmInputs, GreeksOutputs, Kernels, PortfolioInputs, PortfolioOutputs, RngState, TailResult } from "../types.js";
+import type { Black76Inputs, GridAggregateInputs, GridAggregateOutputs, BsmInputs, GreeksOutputs, Kernels, PnlSurfaceTables, PortfolioInputs, PortfolioOutputs, RngState, ScenarioRevaluationInputs, TailResult } from "../types.js";
 import { ZIGGURAT_TABLE } from "../js/ziggurat.js";
 import { Arena } from "./arena.js";
 
@@ -42,6 +42,17 @@ export interface WasmExports {
     nLegs: number, legPlan: number, legTerm: number, legDamp: number, planK: number, planScen: number,
     scenShock: number, scenKind: number, scenWeight: number, termCoef: number, termScale: number, termVec: number, termScaleVec: number,
     pool: number, scratch: number, outLoss: number, outAt: number,
+  ): void;
+  revalueScenarios(
+    m: number, n: number, U: number,
+    forward: number, strike: number, t: number, vol: number, rate: number, isCall: number,
+    quantity: number, underlying: number, inverse: number, spot: number, baseUsd: number,
+    x: number, dv: number, rows: number, scratch: number, mult: number, out: number,
+  ): void;
+  surfaceEval(
+    m: number, U: number,
+    x0: number, dx: number, nx: number, v0: number, dv: number, nv: number, offset: number, values: number, linear: number, hasOptions: number,
+    x: number, v: number, out: number, perU: number,
   ): void;
 }
 
@@ -252,11 +263,49 @@ export class WasmKernels implements Kernels {
         a.putF64(i.termCoef), a.putF64(i.termScale), a.putI32(i.termVec), a.putI32(i.termScaleVec), a.putF64(i.pool),
       ] as const;
       const scratch = a.allocF64(maxK);
-      const lp = a.allocF64(3 * n);
+      const lp = a.allocF64(5 * n);
       const ap = a.allocI32(2 * n);
       this.exports.gridAggregate(n, ...ptrs, scratch, lp, ap);
-      out.loss.set(a.f64(lp, 3 * n));
+      out.loss.set(a.f64(lp, 5 * n));
       out.at.set(a.i32(ap, 2 * n));
+      return out;
+    });
+  }
+
+  revalueScenarios(i: ScenarioRevaluationInputs, out: Float64Array): Float64Array {
+    return this.scoped((a) => {
+      const m = out.length;
+      const n = i.options.forward.length;
+      const U = i.spot.length;
+      const ins = this.putBlack76(a, i.options);
+      const cols = [a.putF64(i.quantity), a.putI32(i.underlying), a.putI32(i.inverse), a.putF64(i.spot), a.putF64(i.baseUsd)] as const;
+      const xp = a.putF64(i.spotLogReturn.subarray(0, m * U));
+      const vp = a.putF64(i.volShift.subarray(0, m * U));
+      // block scratch: 7 f64 columns + 1 i32 column of REVAL_ROWS rows (assembly/scenarios.ts), e^x per underlying
+      const scratch = a.alloc(REVAL_ROWS * 8 * 7 + REVAL_ROWS * 4);
+      const mult = a.allocF64(U);
+      const op = a.allocF64(m);
+      this.exports.revalueScenarios(m, n, U, ...ins, ...cols, xp, vp, REVAL_ROWS, scratch, mult, op);
+      out.set(a.f64(op, m));
+      return out;
+    });
+  }
+
+  surfaceEval(t: PnlSurfaceTables, spotLogReturn: Float64Array, volShift: Float64Array, out: Float64Array, perUnderlying: Float64Array | null): Float64Array {
+    return this.scoped((a) => {
+      const m = out.length;
+      const U = t.x0.length;
+      const ptrs = [
+        a.putF64(t.x0), a.putF64(t.dx), a.putI32(t.nx), a.putF64(t.v0), a.putF64(t.dv), a.putI32(t.nv),
+        a.putI32(t.offset), a.putF64(t.values), a.putF64(t.linear), a.putI32(t.hasOptions),
+      ] as const;
+      const xp = a.putF64(spotLogReturn.subarray(0, m * U));
+      const vp = a.putF64(volShift.subarray(0, m * U));
+      const op = a.allocF64(m);
+      const pp = perUnderlying ? a.allocF64(m * U) : 0;
+      this.exports.surfaceEval(m, U, ...ptrs, xp, vp, op, pp);
+      out.set(a.f64(op, m));
+      if (perUnderlying) perUnderlying.set(a.f64(pp, m * U));
       return out;
     });
   }
@@ -300,6 +349,9 @@ export class WasmKernels implements Kernels {
 }
 
 type GreekPtrs = [number, number, number, number, number, number];
+
+/** Rows per priced block of revalueScenarios (whole scenarios × an option chunk; scratch ≈ 120 KB, L2-resident). */
+const REVAL_ROWS = 2048;
 
 /** Column counts of portfolioAggregate's output blocks (assembly/portfolio.ts documents their order). */
 const PORTFOLIO_COLUMNS = 10;

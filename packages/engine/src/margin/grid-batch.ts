@@ -1,0 +1,784 @@
+// A held batch state for the scenario-grid margin of many accounts on every market tick (DESIGN: "Node backends:
+// recompute … for many accounts on every market tick"; caches are explicit objects the caller holds; aggregate before
+// you loop).
+//
+// Construction (cold, once): every account is parsed, resolved and laid out exactly as `gridMarginBatch` does
+// (grid.ts: groups → legs → cached shock plans), then flattened into struct-of-arrays columns:
+//   legs   (account × currency group × underlying): plan, term range, currency, underlying
+//   terms  (a position or a moving collateral balance of a leg, book order then collateral order): coefficient and
+//          the pool offset of its P&L-per-shock vector
+//   vectors one per distinct (instrument, shock plan, currency form): the instrument's P&L per unit per shock —
+//          shared by every account holding the instrument (a venue lists a few hundred; 10,000 accounts hold ~200k
+//          positions in them)
+// recompute(market?) (every tick):
+//   1. resolves the distinct instruments (not the accounts) on the snapshot: forwards, vols, times, spots;
+//   2. ONE black76Price call over every (distinct option, shock) row;
+//   3. the vectors (price → P&L per unit in the group's measure, the engine's formulas) and the per-tick coefficients
+//      (linear futures q·F, collateral amount·price, dampeners) with plain loops;
+//   4. ONE gridAggregate kernel call over every leg: P&L per shock and the scenario scan (worst grid, extreme, basis);
+//   5. per account, the scalar rules of grid.ts `finishGroup`/`result` (add-ons, IM/MM, equity, status, worst
+//      scenario) into columns. MarginResult objects only on request (`result(a)`, the per-account engine).
+// Every operation is the per-account engine's, in the same order (the kernel twin documents the P&L forms): results
+// equal `marginBatch`'s bit for bit (tests). Not supported here: the oracle add-on (it needs per-position Black-76
+// deltas; use marginBatch) and the joint grid (off in batches).
+import type { GridAggregateInputs, Kernels } from "@offset/kernels";
+import { fail, OffsetInputError } from "../errors.js";
+import { type Market, parseMarket, usdPrice } from "../market/snapshot.js";
+import { type Book, parseBook } from "../model.js";
+import { resolveBook } from "../portfolio.js";
+import { type BatchFailure, buildLayout, computeResolved, fillOption, type GridMarginResult, type GridParameters, type Layout, rowColumns, type ShockPlan, type UnderlyingGrid } from "./grid.js";
+import { marginStatus } from "./result.js";
+
+/** Forms of a P&L vector (per unit): options by settlement and group measure, futures by settlement. */
+const OPT_INV_COIN = 0; // P′/F′ − mark                      (inverse option, coin group)
+const OPT_INV_USD = 1; //  (P′/F′)·S·e^x − mark·S             (inverse option, USD group)
+const OPT_LIN = 2; //      P′ − P                             (linear option)
+const FUT_INV = 3; //      1 − 1/m, m = e^x or e^{x + b·aT}    (inverse future; USD groups scale by S·e^x in the kernel)
+const FUT_LIN = 4; //      m − 1                              (linear future; coefficient q·F)
+
+/** Per-tick coefficients of terms: static q, q·F (linear future), amount·price (collateral). */
+const COEF_Q = 0;
+const COEF_QF = 1;
+const COEF_COLL = 2;
+
+/** Status codes of the `status` column. */
+export const BATCH_STATUS = ["healthy", "margin-call", "liquidation"] as const;
+const STATUS_CODE = { healthy: 0, "margin-call": 1, liquidation: 2 } as const;
+
+class Growable {
+  a: number[] = [];
+  push(x: number): number {
+    this.a.push(x);
+    return this.a.length - 1;
+  }
+  get length(): number {
+    return this.a.length;
+  }
+}
+
+/**
+ * The grid margin of many accounts, held by the caller and recomputed per market tick (module comment).
+ * Columns are indexed by account; a failed account (bad input at construction) has NaN figures, status 255 and its
+ * error in `failures`.
+ */
+export class GridBatchState {
+  readonly size: number;
+  readonly failures: BatchFailure[] = [];
+  /** account's currency: its group's when it has one group, else USD */
+  readonly currency: string[];
+  readonly initialMargin: Float64Array;
+  readonly maintenanceMargin: Float64Array;
+  readonly equity: Float64Array;
+  readonly excessInitial: Float64Array;
+  readonly excessMaintenance: Float64Array;
+  /** 0 healthy, 1 margin call, 2 liquidation (BATCH_STATUS), 255 failed */
+  readonly status: Uint8Array;
+  /** the account's worst scenario (MarginResult.worst[0]): index within its group's scenarios, P&L in the account currency; −1 and NaN without scenarios */
+  readonly worstIndex: Int32Array;
+  readonly worstPnl: Float64Array;
+
+  private market: Market;
+  private readonly books: (Book | null)[];
+  // instruments
+  private readonly uniBook: Book;
+  private readonly instF: Float64Array;
+  private readonly instMark: Float64Array;
+  private readonly instMarkUsd: Float64Array;
+  private readonly instInv: Uint8Array;
+  private readonly instOpt: Uint8Array;
+  private readonly instU: Int32Array;
+  private readonly instT: Float64Array;
+  private readonly instBaseRow: Int32Array;
+  // underlyings, assets, currencies
+  private readonly undNames: string[];
+  private readonly spot: Float64Array;
+  private readonly assetNames: string[];
+  private readonly assetPrice: Float64Array;
+  private readonly ccyNames: string[];
+  private readonly ccyUnit: Float64Array;
+  // plans and vectors
+  private readonly plans: ShockPlan[];
+  private readonly planPu: UnderlyingGrid[];
+  /** option rows: (instrument, plan) pairs */
+  private readonly pairInst: Int32Array;
+  private readonly pairPlan: Int32Array;
+  private readonly pairRow: Int32Array;
+  private readonly rows: number;
+  private readonly vecInst: Int32Array;
+  private readonly vecPlan: Int32Array;
+  private readonly vecForm: Int8Array;
+  private readonly vecPair: Int32Array;
+  private readonly vecOff: Int32Array;
+  /** pool offsets of each plan's e^x and e^x − 1 */
+  private readonly planEx: Int32Array;
+  // kernel inputs
+  private readonly agg: GridAggregateInputs;
+  private readonly loss: Float64Array;
+  private readonly at: Int32Array;
+  // per-tick coefficients
+  private readonly dynTerm: Int32Array;
+  private readonly dynKind: Int8Array;
+  private readonly dynQ: Float64Array;
+  private readonly dynRef: Int32Array;
+  private readonly termScaleU: Int32Array;
+  // legs
+  private readonly legCcy: Int32Array;
+  private readonly legCoin: Uint8Array;
+  private readonly legU: Int32Array;
+  private readonly legPos: Int32Array;
+  private readonly legNet: Int32Array;
+  private readonly legBlockCount: Int32Array;
+  private readonly posQ: Float64Array;
+  private readonly posEntry: Float64Array;
+  private readonly posInst: Int32Array;
+  private readonly posPerp: Uint8Array;
+  private readonly netQ: Float64Array;
+  // groups
+  private readonly groupLeg: Int32Array;
+  private readonly groupCcy: Int32Array;
+  private readonly groupCoin: Uint8Array;
+  private readonly groupColl: Int32Array;
+  private readonly collAsset: Int32Array;
+  private readonly collAmount: Float64Array;
+  private readonly collHaircut: Int32Array;
+  private readonly groupStable: Int32Array;
+  private readonly stableAmount: Float64Array;
+  private readonly stableAsset: Int32Array;
+  private readonly accGroup: Int32Array;
+
+  constructor(
+    readonly kernels: Kernels,
+    accounts: readonly unknown[],
+    market: Market,
+    readonly parameters: GridParameters,
+  ) {
+    const p = parameters;
+    for (const [u, f] of Object.entries(p.addOns.oracle)) if (f !== 0) fail(`policy.parameters.addOns.oracle.${u}`, "0 in a held batch (the oracle add-on needs per-position deltas: use marginBatch)", f);
+    const n = accounts.length;
+    this.size = n;
+    this.market = market;
+    this.books = new Array(n);
+    const layouts: (Layout | null)[] = new Array(n);
+    for (let a = 0; a < n; a++) {
+      try {
+        const b = parseBook(accounts[a]);
+        layouts[a] = buildLayout(resolveBook(b, market), market, p, false);
+        this.books[a] = b;
+      } catch (e) {
+        if (!(e instanceof OffsetInputError)) throw e;
+        layouts[a] = null;
+        this.books[a] = null;
+        this.failures.push({ account: a, error: e });
+      }
+    }
+    // ids: instruments (universe book), underlyings, assets, currencies, plans
+    const inst = new Map<string, number>();
+    const uniPositions: Book["positions"] = [];
+    const und = new Map<string, number>();
+    const asset = new Map<string, number>();
+    const ccy = new Map<string, number>();
+    const plan = new Map<ShockPlan, number>();
+    const planPu: UnderlyingGrid[] = [];
+    const id = (m: Map<string, number>, k: string) => {
+      let x = m.get(k);
+      if (x === undefined) m.set(k, (x = m.size));
+      return x;
+    };
+    const pair = new Map<number, number>(); // inst * 2^16 + plan → pair id
+    const pairInst = new Growable();
+    const pairPlan = new Growable();
+    const vec = new Map<number, number>(); // (pair-or-inst key, form) → vector id
+    const vecInst = new Growable();
+    const vecPlan = new Growable();
+    const vecForm = new Growable();
+    const vecPair = new Growable();
+    // legs, terms, positions, groups
+    const legPlan = new Growable();
+    const legTerm = new Growable();
+    legTerm.push(0);
+    const legCcy = new Growable();
+    const legCoin = new Growable();
+    const legU = new Growable();
+    const legPos = new Growable();
+    legPos.push(0);
+    const legNet = new Growable();
+    legNet.push(0);
+    const legBlock = new Growable();
+    const termCoef = new Growable();
+    const termVecId = new Growable(); // vector id, or −1 − plan for collateral (em1)
+    const termScaleU = new Growable(); // underlying id for the ((c·V)·S)·e^x form, else −1
+    const dynTerm = new Growable();
+    const dynKind = new Growable();
+    const dynQ = new Growable();
+    const dynRef = new Growable();
+    const posQ = new Growable();
+    const posEntry = new Growable();
+    const posInst = new Growable();
+    const posPerp = new Growable();
+    const netQ = new Growable();
+    const groupLeg = new Growable();
+    groupLeg.push(0);
+    const groupCcy = new Growable();
+    const groupCoin = new Growable();
+    const groupColl = new Growable();
+    groupColl.push(0);
+    const collAsset = new Growable();
+    const collAmount = new Growable();
+    const collHaircut = new Growable();
+    const groupStable = new Growable();
+    groupStable.push(0);
+    const stableAmount = new Growable();
+    const stableAsset = new Growable();
+    const accGroup = new Growable();
+    accGroup.push(0);
+    const haircutNames: string[] = [];
+    const xpm = p.mode === "X:PM";
+    for (let a = 0; a < n; a++) {
+      const L = layouts[a];
+      if (L) {
+        const r = L.r;
+        const book = this.books[a]!;
+        for (let gi = 0; gi < L.groups.length; gi++) {
+          const g = L.groups[gi]!;
+          const gl = L.legs[gi]!;
+          for (let li = 0; li < gl.length; li++) {
+            const leg = gl[li]!;
+            let pid = plan.get(leg.plan);
+            if (pid === undefined) {
+              plan.set(leg.plan, (pid = plan.size));
+              planPu.push(leg.pu);
+            }
+            legPlan.push(pid);
+            legCcy.push(id(ccy, g.currency));
+            legCoin.push(g.coin ? 1 : 0);
+            legU.push(id(und, r.underlyings[leg.u]!));
+            legBlock.push(leg.plan.block.count);
+            const netKey = new Map<string, number>();
+            const netVals: number[] = [];
+            for (let m = 0; m < leg.members.length; m++) {
+              const i = leg.members[m]!;
+              const pos = book.positions[i]!;
+              const rp = r.positions[i]!;
+              let iid = inst.get(rp.name);
+              if (iid === undefined) {
+                inst.set(rp.name, (iid = inst.size));
+                uniPositions.push({ instrument: pos.instrument, quantity: 1 });
+              }
+              const q = rp.quantity;
+              posQ.push(q);
+              posEntry.push(r.columns.entryPrice[i]!);
+              posInst.push(iid);
+              posPerp.push(rp.kind === "perpetual" ? 1 : 0);
+              let form: number;
+              let key: number;
+              if (rp.kind === "option") {
+                const pk = iid * 65536 + pid;
+                let pr = pair.get(pk);
+                if (pr === undefined) {
+                  pair.set(pk, (pr = pair.size));
+                  pairInst.push(iid);
+                  pairPlan.push(pid);
+                }
+                form = rp.inverse ? (g.coin ? OPT_INV_COIN : OPT_INV_USD) : OPT_LIN;
+                key = pr;
+                if (p.addOns.netShortOption > 0) {
+                  const k = `${pos.instrument.expiry}|${rp.strike}`;
+                  const at = netKey.get(k);
+                  if (at === undefined) {
+                    netKey.set(k, netVals.length);
+                    netVals.push(q);
+                  } else netVals[at] = netVals[at]! + q;
+                }
+              } else {
+                form = rp.inverse ? FUT_INV : FUT_LIN;
+                key = -1 - (iid * 65536 + pid);
+              }
+              const vk = key * 8 + form;
+              let v = vec.get(vk);
+              if (v === undefined) {
+                vec.set(vk, (v = vec.size));
+                vecInst.push(iid);
+                vecPlan.push(pid);
+                vecForm.push(form);
+                vecPair.push(rp.kind === "option" ? key : -1);
+              }
+              const t = termCoef.push(q);
+              termVecId.push(v);
+              termScaleU.push(form === FUT_INV && !g.coin ? legU.a[legU.length - 1]! : -1);
+              if (form === FUT_LIN) {
+                dynTerm.push(t);
+                dynKind.push(COEF_QF);
+                dynQ.push(q);
+                dynRef.push(iid);
+              }
+            }
+            for (const x of netVals) if (x < 0) netQ.push(x);
+            for (let c = 0; c < leg.coll.length; c++) {
+              const cl = g.collateral[leg.coll[c]!]!;
+              const t = termCoef.push(0);
+              termVecId.push(-1 - pid);
+              termScaleU.push(-1);
+              dynTerm.push(t);
+              dynKind.push(COEF_COLL);
+              dynQ.push(cl.amount);
+              dynRef.push(id(asset, cl.asset));
+            }
+            legTerm.push(termCoef.length);
+            legPos.push(posQ.length);
+            legNet.push(netQ.length);
+          }
+          groupLeg.push(legPlan.length);
+          groupCcy.push(id(ccy, g.currency));
+          groupCoin.push(g.coin ? 1 : 0);
+          for (const c of g.collateral) {
+            collAsset.push(id(asset, c.asset));
+            collAmount.push(c.amount);
+            const h = xpm ? p.haircuts[c.asset] : undefined;
+            collHaircut.push(h ? haircutNames.push(c.asset) - 1 : -1);
+            if (p.addOns.stablecoinDepeg > 0 && !g.coin && p.addOns.stablecoins.includes(c.asset) && c.asset !== g.currency && c.amount > 0) {
+              stableAmount.push(c.amount);
+              stableAsset.push(id(asset, c.asset));
+            }
+          }
+          groupColl.push(collAsset.length);
+          groupStable.push(stableAmount.length);
+        }
+      }
+      accGroup.push(groupCcy.length);
+    }
+    this.haircuts = haircutNames.map((a) => p.haircuts[a]!);
+    // the plans' static vectors first in the pool (e^x, e^x − 1), then one K-vector per instrument vector
+    this.plans = [...plan.keys()];
+    this.planPu = planPu;
+    const P = this.plans.length;
+    const planEx = new Int32Array(P);
+    const planK = new Int32Array(P);
+    const planScen = new Int32Array(P + 1);
+    let off = 0;
+    let scen = 0;
+    for (let q = 0; q < P; q++) {
+      const pl = this.plans[q]!;
+      planEx[q] = off;
+      off += 2 * pl.K;
+      planK[q] = pl.K;
+      scen += pl.block.count;
+      planScen[q + 1] = scen;
+    }
+    const scenShock = new Int32Array(scen);
+    const scenKind = new Int32Array(scen);
+    const scenWeight = new Float64Array(scen);
+    for (let q = 0; q < P; q++) {
+      const pl = this.plans[q]!;
+      const b = pl.block;
+      for (let s = 0; s < b.count; s++) {
+        scenShock[planScen[q]! + s] = pl.blockMap[s]!;
+        scenKind[planScen[q]! + s] = b.kind[s]!;
+        scenWeight[planScen[q]! + s] = b.weight[s]!;
+      }
+    }
+    const V = vecInst.length;
+    const vecOff = new Int32Array(V);
+    for (let v = 0; v < V; v++) {
+      vecOff[v] = off;
+      off += this.plans[vecPlan.a[v]!]!.K;
+    }
+    const pool = new Float64Array(off);
+    for (let q = 0; q < P; q++) {
+      const pl = this.plans[q]!;
+      pool.set(pl.ex, planEx[q]!);
+      pool.set(pl.em1, planEx[q]! + pl.K);
+    }
+    this.planEx = planEx;
+    this.vecInst = Int32Array.from(vecInst.a);
+    this.vecPlan = Int32Array.from(vecPlan.a);
+    this.vecForm = Int8Array.from(vecForm.a);
+    this.vecPair = Int32Array.from(vecPair.a);
+    this.vecOff = vecOff;
+    this.pairInst = Int32Array.from(pairInst.a);
+    this.pairPlan = Int32Array.from(pairPlan.a);
+    this.pairRow = new Int32Array(pairInst.length + 1);
+    for (let q = 0; q < pairInst.length; q++) this.pairRow[q + 1] = this.pairRow[q]! + this.plans[this.pairPlan[q]!]!.K;
+    this.rows = this.pairRow[pairInst.length]!;
+    const T = termCoef.length;
+    const termVec = new Int32Array(T);
+    const termScaleVec = new Int32Array(T).fill(-1);
+    const legOfTerm = new Int32Array(T);
+    for (let l = 0; l < legPlan.length; l++) for (let t = legTerm.a[l]!; t < legTerm.a[l + 1]!; t++) legOfTerm[t] = l;
+    for (let t = 0; t < T; t++) {
+      const v = termVecId.a[t]!;
+      const pid = legPlan.a[legOfTerm[t]!]!;
+      termVec[t] = v >= 0 ? vecOff[v]! : planEx[pid]! + this.plans[pid]!.K;
+      if (termScaleU.a[t]! >= 0) termScaleVec[t] = planEx[pid]!;
+    }
+    const nLegs = legPlan.length;
+    this.agg = {
+      legPlan: Int32Array.from(legPlan.a),
+      legTerm: Int32Array.from(legTerm.a),
+      legDamp: new Float64Array(nLegs),
+      planK,
+      planScen,
+      scenShock,
+      scenKind,
+      scenWeight,
+      termCoef: Float64Array.from(termCoef.a),
+      termScale: new Float64Array(T),
+      termVec,
+      termScaleVec,
+      pool,
+    };
+    this.loss = new Float64Array(5 * nLegs);
+    this.at = new Int32Array(2 * nLegs);
+    this.termScaleU = Int32Array.from(termScaleU.a);
+    this.dynTerm = Int32Array.from(dynTerm.a);
+    this.dynKind = Int8Array.from(dynKind.a);
+    this.dynQ = Float64Array.from(dynQ.a);
+    this.dynRef = Int32Array.from(dynRef.a);
+    this.legCcy = Int32Array.from(legCcy.a);
+    this.legCoin = Uint8Array.from(legCoin.a);
+    this.legU = Int32Array.from(legU.a);
+    this.legPos = Int32Array.from(legPos.a);
+    this.legNet = Int32Array.from(legNet.a);
+    this.legBlockCount = Int32Array.from(legBlock.a);
+    this.posQ = Float64Array.from(posQ.a);
+    this.posEntry = Float64Array.from(posEntry.a);
+    this.posInst = Int32Array.from(posInst.a);
+    this.posPerp = Uint8Array.from(posPerp.a);
+    this.netQ = Float64Array.from(netQ.a);
+    this.groupLeg = Int32Array.from(groupLeg.a);
+    this.groupCcy = Int32Array.from(groupCcy.a);
+    this.groupCoin = Uint8Array.from(groupCoin.a);
+    this.groupColl = Int32Array.from(groupColl.a);
+    this.collAsset = Int32Array.from(collAsset.a);
+    this.collAmount = Float64Array.from(collAmount.a);
+    this.collHaircut = Int32Array.from(collHaircut.a);
+    this.groupStable = Int32Array.from(groupStable.a);
+    this.stableAmount = Float64Array.from(stableAmount.a);
+    this.stableAsset = Int32Array.from(stableAsset.a);
+    this.accGroup = Int32Array.from(accGroup.a);
+    this.uniBook = { positions: uniPositions, collateral: {} };
+    const I = inst.size;
+    this.instF = new Float64Array(I);
+    this.instMark = new Float64Array(I);
+    this.instMarkUsd = new Float64Array(I);
+    this.instInv = new Uint8Array(I);
+    this.instOpt = new Uint8Array(I);
+    this.instU = new Int32Array(I);
+    this.instT = new Float64Array(I);
+    this.instBaseRow = new Int32Array(I).fill(-1);
+    for (let q = 0; q < this.pairInst.length; q++) {
+      const i = this.pairInst[q]!;
+      if (this.instBaseRow[i]! < 0) this.instBaseRow[i] = this.pairRow[q]! + this.plans[this.pairPlan[q]!]!.base;
+    }
+    this.undNames = [...und.keys()];
+    this.spot = new Float64Array(this.undNames.length);
+    this.assetNames = [...asset.keys()];
+    this.assetPrice = new Float64Array(this.assetNames.length);
+    this.ccyNames = [...ccy.keys()];
+    this.ccyUnit = new Float64Array(this.ccyNames.length);
+    this.initialMargin = new Float64Array(n);
+    this.maintenanceMargin = new Float64Array(n);
+    this.equity = new Float64Array(n);
+    this.excessInitial = new Float64Array(n);
+    this.excessMaintenance = new Float64Array(n);
+    this.status = new Uint8Array(n);
+    this.worstIndex = new Int32Array(n);
+    this.worstPnl = new Float64Array(n);
+    this.currency = new Array(n);
+    for (let a = 0; a < n; a++) {
+      const g0 = this.accGroup[a]!;
+      const g1 = this.accGroup[a + 1]!;
+      this.currency[a] = layouts[a] ? (g1 - g0 === 1 ? this.ccyNames[this.groupCcy[g0]!]! : "USD") : "";
+    }
+    this.recompute();
+  }
+
+  private readonly haircuts: { initial: number; maintenance: number }[];
+  private cols = rowColumns(0);
+  private price = new Float64Array(0);
+
+  /** The market the figures are on. */
+  get snapshot(): Market {
+    return this.market;
+  }
+
+  /**
+   * Recomputes every account on `next` (Offset JSON or a parsed market; default: the current one). Positions and collateral
+   * are the state's; an instrument that expired or lost its market data throws (build a new state).
+   */
+  recompute(next?: unknown): this {
+    const market = next === undefined ? this.market : isParsedMarket(next) ? next : parseMarket(next);
+    const p = this.parameters;
+    const snap = market.snapshot;
+    // 1. instruments, underlyings, assets, currencies on the snapshot
+    const ur = resolveBook(this.uniBook, market);
+    const I = this.instF.length;
+    for (let i = 0; i < I; i++) {
+      const rp = ur.positions[i]!;
+      this.instF[i] = ur.columns.forward[i]!;
+      this.instInv[i] = rp.inverse ? 1 : 0;
+      this.instOpt[i] = rp.kind === "option" ? 1 : 0;
+      this.instT[i] = rp.timeToExpiry;
+      this.instU[i] = this.undNames.indexOf(ur.underlyings[rp.underlying]!);
+    }
+    for (let u = 0; u < this.undNames.length; u++) {
+      const d = snap.underlyings[this.undNames[u]!];
+      if (!d) fail("market.underlyings", `an entry for ${this.undNames[u]} (the batch holds it)`, Object.keys(snap.underlyings));
+      this.spot[u] = d.index;
+    }
+    for (let a = 0; a < this.assetNames.length; a++) this.assetPrice[a] = usdPrice(market, this.assetNames[a]!, `batch collateral ${this.assetNames[a]}`);
+    for (let c = 0; c < this.ccyNames.length; c++) {
+      const x = this.ccyNames[c]!;
+      this.ccyUnit[c] = x === "USD" && p.mode === "X:PM" ? 1 : (snap.underlyings[x]?.index ?? snap.prices[x] ?? 1);
+    }
+    this.market = market;
+    // 2. one Black-76 call over every (distinct option, shock) row
+    const R = this.rows;
+    if (this.cols.forward.length !== R) {
+      this.cols = rowColumns(R);
+      this.price = new Float64Array(R);
+    }
+    const cols = this.cols;
+    const optRow = ur.columns.optionRow;
+    for (let q = 0; q < this.pairInst.length; q++) {
+      const pid = this.pairPlan[q]!;
+      fillOption(ur.options, optRow[this.pairInst[q]!]!, this.planPu[pid]!, this.plans[pid]!, cols, this.pairRow[q]!);
+    }
+    const price = R > 0 ? this.kernels.black76Price(cols, false, this.price) : this.price;
+    const fwd = cols.forward;
+    // marks per option instrument (the base shock's price; engine: mark = inverse ? usd0·(1/F) : usd0)
+    for (let i = 0; i < I; i++) {
+      if (!this.instOpt[i]) continue;
+      const usd0 = price[this.instBaseRow[i]!]!;
+      const F = this.instF[i]!;
+      const S = this.spot[this.instU[i]!]!;
+      const mark = this.instInv[i] ? usd0 * (1 / F) : usd0;
+      this.instMark[i] = mark;
+      this.instMarkUsd[i] = this.instInv[i] ? mark * S : usd0;
+    }
+    // 3. vectors (grid.ts addPosition's expressions per unit)
+    const pool = this.agg.pool;
+    for (let v = 0; v < this.vecOff.length; v++) {
+      const i = this.vecInst[v]!;
+      const pl = this.plans[this.vecPlan[v]!]!;
+      const K = pl.K;
+      const o = this.vecOff[v]!;
+      const S = this.spot[this.instU[i]!]!;
+      const ex = pl.ex;
+      switch (this.vecForm[v]) {
+        case OPT_INV_COIN: {
+          const row = this.pairRow[this.vecPair[v]!]!;
+          const before = this.instMark[i]!;
+          for (let k = 0; k < K; k++) pool[o + k] = price[row + k]! / fwd[row + k]! - before;
+          break;
+        }
+        case OPT_INV_USD: {
+          const row = this.pairRow[this.vecPair[v]!]!;
+          const before = this.instMarkUsd[i]!;
+          for (let k = 0; k < K; k++) pool[o + k] = (price[row + k]! / fwd[row + k]!) * S * ex[k]! - before;
+          break;
+        }
+        case OPT_LIN: {
+          const row = this.pairRow[this.vecPair[v]!]!;
+          const before = this.instMarkUsd[i]!;
+          for (let k = 0; k < K; k++) pool[o + k] = price[row + k]! - before;
+          break;
+        }
+        default: {
+          const aT = this.planPu[this.vecPlan[v]!]!.basisAnnualMove * this.instT[i]!;
+          const x = pl.x;
+          const basis = pl.basis;
+          const inv = this.vecForm[v] === FUT_INV;
+          for (let k = 0; k < K; k++) {
+            const b = basis[k]!;
+            const mF = b === 0 ? ex[k]! : Math.exp(x[k]! + b * aT);
+            pool[o + k] = inv ? 1 - 1 / mF : mF - 1;
+          }
+        }
+      }
+    }
+    // per-tick coefficients and dampeners
+    const coef = this.agg.termCoef;
+    for (let d = 0; d < this.dynTerm.length; d++) {
+      const kind = this.dynKind[d]!;
+      coef[this.dynTerm[d]!] = kind === COEF_QF ? this.dynQ[d]! * this.instF[this.dynRef[d]!]! : this.dynQ[d]! * this.assetPrice[this.dynRef[d]!]!;
+    }
+    const termScale = this.agg.termScale;
+    for (let t = 0; t < termScale.length; t++) {
+      const u = this.termScaleU[t]!;
+      if (u >= 0) termScale[t] = this.spot[u]!;
+    }
+    const nLegs = this.legCcy.length;
+    const damp = this.agg.legDamp;
+    for (let l = 0; l < nLegs; l++) {
+      const pu = this.planPu[this.agg.legPlan[l]!]!;
+      damp[l] = pu.extreme ? pu.extreme.dampenerUsd * (1 / this.ccyUnit[this.legCcy[l]!]!) : 0;
+    }
+    // 4. one aggregation kernel call over every leg
+    this.kernels.gridAggregate(this.agg, { loss: this.loss, at: this.at });
+    // 5. per account: finishGroup's and result's scalar rules, in their order
+    this.finishAll();
+    return this;
+  }
+
+  private finishAll(): void {
+    const p = this.parameters;
+    const usdMode = p.mode === "X:PM";
+    const loss = this.loss;
+    const at = this.at;
+    const netFrac = p.addOns.netShortOption;
+    const perpFrac = p.addOns.perpetual;
+    const depeg = p.addOns.stablecoinDepeg;
+    const n = this.size;
+    for (let a = 0; a < n; a++) {
+      const g0 = this.accGroup[a]!;
+      const g1 = this.accGroup[a + 1]!;
+      if (this.books[a] === null) {
+        this.initialMargin[a] = this.maintenanceMargin[a] = this.equity[a] = this.excessInitial[a] = this.excessMaintenance[a] = this.worstPnl[a] = NaN;
+        this.status[a] = 255;
+        this.worstIndex[a] = -1;
+        continue;
+      }
+      const single = g1 - g0 === 1;
+      let IM = 0;
+      let MM = 0;
+      let eq = 0;
+      let meI = 0;
+      let meM = 0;
+      let worstStatus = 0;
+      let wPnl = NaN;
+      let wIdx = -1;
+      for (let g = g0; g < g1; g++) {
+        const coin = this.groupCoin[g] === 1;
+        const usdPerUnit = this.ccyUnit[this.groupCcy[g]!]!;
+        const f = single ? 1 : usdPerUnit;
+        let perUnderlyingRisk = 0;
+        let extremeTotal = 0;
+        let basis = 0;
+        let netShort = 0;
+        let perp = 0;
+        let positionsValue = 0;
+        let offset = 0;
+        for (let l = this.groupLeg[g]!; l < this.groupLeg[g + 1]!; l++) {
+          const pu = this.planPu[this.agg.legPlan[l]!]!;
+          const S = this.spot[this.legU[l]!]!;
+          const unit = coin ? 1 : S;
+          // the leg's scalar aggregates, member order (addPosition)
+          let value = 0;
+          let legSom = 0;
+          let legPerp = 0;
+          const somF = pu.shortOptionMinimum;
+          for (let j = this.legPos[l]!; j < this.legPos[l + 1]!; j++) {
+            const q = this.posQ[j]!;
+            const i = this.posInst[j]!;
+            if (this.instOpt[i]) {
+              const v = q * this.instMark[i]!;
+              const vUsd = q * this.instMarkUsd[i]!;
+              value += coin ? v : usdMode ? vUsd : v;
+              if (q < 0 && somF > 0) legSom += -q * somF * unit;
+            } else {
+              const F = this.instF[i]!;
+              const entry = this.posEntry[j]!;
+              const inv = this.instInv[i] === 1;
+              const v = entry !== entry ? 0 : inv ? q * F * (1 / entry - 1 / F) : q * (F - entry);
+              const vUsd = inv ? v * S : v;
+              value += coin ? v : usdMode ? vUsd : v;
+              if (this.posPerp[j] && perpFrac > 0) legPerp += Math.abs(q) * perpFrac * unit;
+            }
+          }
+          // finishGroup's per-underlying rule
+          const o = 5 * l;
+          basis += loss[o + 2]!;
+          const gridLoss = loss[o]!;
+          const extremeLoss = loss[o + 1]!;
+          const combine = !pu.extreme || pu.extreme.combine === "grid";
+          const scan = combine ? Math.max(gridLoss, extremeLoss) : gridLoss;
+          if (!combine) extremeTotal += extremeLoss;
+          perUnderlyingRisk += Math.max(scan, legSom);
+          const useExtreme = combine && extremeLoss > gridLoss;
+          const worstAt = useExtreme ? at[2 * l + 1]! : at[2 * l]!;
+          const pnl = (useExtreme ? loss[o + 4]! : loss[o + 3]!) * f;
+          // result(): worst = per-underlying worsts sorted by P&L (stable): the first minimum
+          if (wIdx < 0 || pnl < wPnl) {
+            wPnl = pnl;
+            wIdx = offset + worstAt;
+          }
+          offset += this.legBlockCount[l]!;
+          positionsValue += value;
+          perp += legPerp;
+          if (netFrac > 0) for (let q = this.legNet[l]!; q < this.legNet[l + 1]!; q++) netShort += -this.netQ[q]! * netFrac * unit;
+        }
+        // add-ons in finishGroup's order (only positive ones are listed, so only they are summed)
+        let addOnSum = 0;
+        if (basis > 0) addOnSum += basis;
+        if (netShort > 0) addOnSum += netShort;
+        if (perp > 0) addOnSum += perp;
+        if (depeg > 0 && !coin) {
+          let stable = 0;
+          for (let s = this.groupStable[g]!; s < this.groupStable[g + 1]!; s++) stable += this.stableAmount[s]! * this.assetPrice[this.stableAsset[s]!]!;
+          if (stable > 0) addOnSum += stable * depeg * (1 / usdPerUnit);
+        }
+        const risk = Math.max(perUnderlyingRisk + addOnSum, extremeTotal);
+        const gIM = p.initialFactor * risk;
+        const gMM = p.maintenanceFactor * risk;
+        let collateral = 0;
+        let collIm = 0;
+        let collMm = 0;
+        for (let c = this.groupColl[g]!; c < this.groupColl[g + 1]!; c++) {
+          const amount = this.collAmount[c]!;
+          const val = coin ? amount : usdMode ? amount * this.assetPrice[this.collAsset[c]!]! : amount;
+          const hi = this.collHaircut[c]!;
+          collateral += val;
+          if (hi >= 0 && val > 0) {
+            const h = this.haircuts[hi]!;
+            collIm += val * (1 - h.initial);
+            collMm += val * (1 - h.maintenance);
+          } else {
+            collIm += val;
+            collMm += val;
+          }
+        }
+        const gEq = collateral + positionsValue;
+        const gMeI = collIm + positionsValue;
+        const gMeM = collMm + positionsValue;
+        const st = STATUS_CODE[marginStatus({ initial: gMeI - gIM, maintenance: gMeM - gMM })];
+        if (st > worstStatus) worstStatus = st;
+        IM += gIM * f;
+        MM += gMM * f;
+        eq += gEq * f;
+        meI += gMeI * f;
+        meM += gMeM * f;
+      }
+      const exI = meI - IM;
+      const exM = meM - MM;
+      this.initialMargin[a] = IM;
+      this.maintenanceMargin[a] = MM;
+      this.equity[a] = eq;
+      this.excessInitial[a] = exI;
+      this.excessMaintenance[a] = exM;
+      const st = STATUS_CODE[marginStatus({ initial: exI, maintenance: exM })];
+      this.status[a] = Math.max(st, worstStatus);
+      this.worstIndex[a] = wIdx;
+      this.worstPnl[a] = wPnl;
+      if (!(Number.isFinite(IM) && Number.isFinite(MM) && Number.isFinite(eq))) {
+        throw new Error(`offset: batch account ${a}: margin came out ${IM}/${MM}/${eq} (grid margin); this is a bug or an unchecked input`);
+      }
+    }
+  }
+
+  /** The full MarginResult of account `a` on the current market (the per-account engine, as marginBatch). */
+  result(a: number): GridMarginResult | BatchFailure {
+    const b = this.books[a];
+    if (b === undefined) throw new RangeError(`account ${a} is not in the batch (0 … ${this.size - 1})`);
+    if (b === null) return this.failures.find((f) => f.account === a)!;
+    return computeResolved(this.kernels, resolveBook(b, this.market), this.market, this.parameters, false).result;
+  }
+}
+
+function isParsedMarket(m: unknown): m is Market {
+  return typeof m === "object" && m !== null && "snapshot" in m && "asOfMs" in m && "surfaces" in m;
+}
+
+/** A held batch state for `accounts` (Offset JSON books) on a parsed market under validated grid parameters. */
+export function gridBatch(k: Kernels, accounts: readonly unknown[], market: Market, p: GridParameters): GridBatchState {
+  return new GridBatchState(k, accounts, market, p);
+}

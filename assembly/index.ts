@@ -13,3 +13,4 @@ export { black76, black76Price, bsm } from "./pricing";
 export { varEs, worst, histogram } from "./tail";
 export { portfolioAggregate } from "./portfolio";
 export { gridAggregate } from "./grid";
+export { revalueScenarios, surfaceEval } from "./scenarios";

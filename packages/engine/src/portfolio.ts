@@ -200,57 +200,40 @@ export interface Scenarios {
 }
 
 /**
- * USD P&L of the book (positions and collateral) in each scenario, by full revaluation of every option in one
- * batch kernel call (scenarios × options). Instantaneous shocks: time to expiry is unchanged. `baseUsd` is each
- * position's current USD value (valuation.ts), so the unmoved scenario has exactly zero P&L.
+ * USD P&L of the book (positions and collateral) in each scenario, by full revaluation of every option: the kernels'
+ * fused `revalueScenarios` (scenarios × options, Black-76 inline, no row arrays), then the linear positions and the
+ * collateral added in book order. Instantaneous shocks: time to expiry is unchanged. `baseUsd` is each position's
+ * current USD value (valuation.ts), so the unmoved scenario has exactly zero P&L.
  */
 export function scenarioPnl(k: Kernels, r: ResolvedBook, baseUsd: Float64Array, sc: Scenarios): Float64Array {
   const U = r.underlyings.length;
   const o = r.options;
   const n = o.index.length;
-  const total = sc.count * n;
-  const cols = {
-    forward: new Float64Array(total),
-    strike: new Float64Array(total),
-    timeToExpiry: new Float64Array(total),
-    vol: new Float64Array(total),
-    rate: new Float64Array(total),
-    isCall: new Int32Array(total),
-  };
-  for (let s = 0; s < sc.count; s++) {
-    for (let j = 0; j < n; j++) {
-      const u = o.underlying[j]!;
-      const at = s * n + j;
-      cols.forward[at] = o.forward[j]! * Math.exp(sc.spotLogReturn[s * U + u]!);
-      cols.strike[at] = o.strike[j]!;
-      cols.timeToExpiry[at] = o.timeToExpiry[j]!;
-      cols.vol[at] = Math.max(o.vol[j]! * (1 + sc.volShift[s * U + u]!), 1e-4);
-      cols.rate[at] = o.rate[j]!;
-      cols.isCall[at] = o.isCall[j]!;
-    }
+  const quantity = new Float64Array(n);
+  const inverse = new Int32Array(n);
+  const base = new Float64Array(n);
+  for (let j = 0; j < n; j++) {
+    const i = o.index[j]!;
+    quantity[j] = r.columns.quantity[i]!;
+    inverse[j] = r.columns.inverse[i]!;
+    base[j] = baseUsd[i]!;
   }
-  const price = k.black76Price(cols, false, new Float64Array(total));
-  const pnl = new Float64Array(sc.count);
+  // option part: Σ_j (q·value' − base) per scenario, j in book order (the kernel's definition: kernels js/scenarios.ts)
+  const pnl = k.revalueScenarios(
+    { options: o, quantity, underlying: o.underlying, inverse, spot: r.spot, baseUsd: base, spotLogReturn: sc.spotLogReturn, volShift: sc.volShift },
+    new Float64Array(sc.count),
+  );
+  const linear = r.positions.filter((p) => p.kind !== "option");
+  const coll = r.collateral.filter((c) => c.underlying >= 0);
+  if (linear.length === 0 && coll.length === 0) return pnl;
   for (let s = 0; s < sc.count; s++) {
-    let sum = 0;
-    for (let j = 0; j < n; j++) {
-      const i = o.index[j]!;
-      const p = r.positions[i]!;
-      const m = Math.exp(sc.spotLogReturn[s * U + p.underlying]!);
-      const usd = price[s * n + j]!;
-      // inverse: the coin value V'/F' is worth S' = S·m in USD
-      const after = p.inverse ? (usd / (p.forward * m)) * r.spot[p.underlying]! * m : usd;
-      sum += p.quantity * after - baseUsd[i]!;
-    }
-    for (const p of r.positions) {
-      if (p.kind === "option") continue;
+    let sum = pnl[s]!;
+    for (const p of linear) {
       const m = Math.exp(sc.spotLogReturn[s * U + p.underlying]!);
       // linear: q·(F' − F); inverse, USD notional N = q·F: coin P&L N·(1/F − 1/F') = q·(1 − 1/m), worth S' = S·m
       sum += p.inverse ? p.quantity * (m - 1) * r.spot[p.underlying]! : p.quantity * p.forward * (m - 1);
     }
-    for (const c of r.collateral) {
-      if (c.underlying >= 0) sum += c.amount * c.price * (Math.exp(sc.spotLogReturn[s * U + c.underlying]!) - 1);
-    }
+    for (const c of coll) sum += c.amount * c.price * (Math.exp(sc.spotLogReturn[s * U + c.underlying]!) - 1);
     pnl[s] = sum;
   }
   return pnl;

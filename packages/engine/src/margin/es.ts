@@ -6,7 +6,7 @@
 // Units: USD throughout; P&L positive = gain, losses/margins positive. Shocks are instantaneous (time to expiry
 // unchanged), as in portfolio.ts's scenarioPnl: the horizon enters through the size of the moves.
 import * as z from "zod";
-import type { Kernels } from "@offset/kernels";
+import { createJsKernels, type Kernels, type PnlSurfaceTables } from "@offset/kernels";
 import { fail } from "../errors.js";
 import type { Market } from "../market/snapshot.js";
 import type { Book } from "../model.js";
@@ -29,13 +29,16 @@ import { type MarginComponent, type MarginResult, marginStatus, type WorstScenar
 
 // ---- full revaluation, chunked ----------------------------------------------------------------------------------
 
-/** Scenarios per scenarioPnl call in `fullPnl`: bounds the kernel columns to chunk × options rows. */
-const FULL_CHUNK_ROWS = 1 << 20;
+/**
+ * Scenarios per scenarioPnl call in `fullPnl`: bounds the scenario columns copied into the wasm arena per call
+ * (2 × 65,536 × U doubles); the fused kernel itself holds no scenarios × options rows.
+ */
+const FULL_CHUNK_SCENARIOS = 1 << 16;
 
-/** Book P&L per scenario by full revaluation (portfolio.ts scenarioPnl) in chunks of ≈ 1M option rows. */
+/** Book P&L per scenario by full revaluation (portfolio.ts scenarioPnl, the fused kernel) in chunks of scenarios. */
 export function fullPnl(k: Kernels, r: ResolvedBook, baseUsd: Float64Array, sc: Scenarios, out = new Float64Array(sc.count)): Float64Array {
   const U = r.underlyings.length;
-  const chunk = Math.max(1, Math.floor(FULL_CHUNK_ROWS / Math.max(1, r.options.index.length)));
+  const chunk = FULL_CHUNK_SCENARIOS;
   for (let s = 0; s < sc.count; s += chunk) {
     const e = Math.min(sc.count, s + chunk);
     const part = { count: e - s, spotLogReturn: sc.spotLogReturn.subarray(s * U, e * U), volShift: sc.volShift.subarray(s * U, e * U) };
@@ -284,30 +287,68 @@ function evalSurface(s: PnlSurface, x: number, v: number, w: Float64Array, wv: F
   return sum;
 }
 
-/**
- * Book P&L per scenario from the surfaces (the fast path). With `perUnderlying` (count × U) each underlying's share
- * is written too. Error per scenario ≤ Σ_u errorEstimate_u as far as the cell centres are representative.
- */
-export function surfacePnl(surfaces: readonly PnlSurface[], sc: Scenarios, out = new Float64Array(sc.count), perUnderlying?: Float64Array, idx?: ArrayLike<number>): Float64Array {
+let twin: Kernels | undefined;
+function jsTwin(): Kernels {
+  return (twin ??= createJsKernels());
+}
+
+/** The surfaces as the kernels' `surfaceEval` tables (one values pool). */
+export function surfaceTables(surfaces: readonly PnlSurface[]): PnlSurfaceTables {
   const U = surfaces.length;
-  const w = new Float64Array(4);
-  const wv = new Float64Array(4);
-  const m = idx ? idx.length : sc.count;
-  out.fill(0, 0, m);
+  const t: PnlSurfaceTables = {
+    x0: new Float64Array(U),
+    dx: new Float64Array(U),
+    nx: new Int32Array(U),
+    v0: new Float64Array(U),
+    dv: new Float64Array(U),
+    nv: new Int32Array(U),
+    offset: new Int32Array(U),
+    values: new Float64Array(surfaces.reduce((a, s) => a + s.values.length, 0)),
+    linear: new Float64Array(U),
+    hasOptions: new Int32Array(U),
+  };
+  let at = 0;
   for (let u = 0; u < U; u++) {
     const s = surfaces[u]!;
-    const lin = s.linear;
-    const opt = s.options > 0;
+    t.x0[u] = s.x0;
+    t.dx[u] = s.dx;
+    t.nx[u] = s.nx;
+    t.v0[u] = s.v0;
+    t.dv[u] = s.dv;
+    t.nv[u] = s.nv;
+    t.offset[u] = at;
+    t.values.set(s.values, at);
+    at += s.values.length;
+    t.linear[u] = s.linear;
+    t.hasOptions[u] = s.options > 0 ? 1 : 0;
+  }
+  return t;
+}
+
+/**
+ * Book P&L per scenario from the surfaces (the fast path; the kernels' `surfaceEval`: the cubic Lagrange of
+ * `evalSurface` plus linear·expm1(x) per underlying, summed in underlying order). With `perUnderlying` (count × U)
+ * each underlying's share is written too; `idx` evaluates only those scenarios (rows of the output). `k` = the
+ * backend (default: the TS twin; every backend gives the same bits). Error per scenario ≤ Σ_u errorEstimate_u as far
+ * as the cell centres are representative.
+ */
+export function surfacePnl(
+  surfaces: readonly PnlSurface[], sc: Scenarios, out = new Float64Array(sc.count), perUnderlying?: Float64Array, idx?: ArrayLike<number>, k: Kernels = jsTwin(),
+): Float64Array {
+  const U = surfaces.length;
+  const tables = surfaceTables(surfaces);
+  let x = sc.spotLogReturn;
+  let v = sc.volShift;
+  const m = idx ? idx.length : sc.count;
+  if (idx) {
+    x = new Float64Array(m * U);
+    v = new Float64Array(m * U);
     for (let a = 0; a < m; a++) {
-      const q = idx ? idx[a]! : a;
-      const x = sc.spotLogReturn[q * U + u]!;
-      let p = lin !== 0 ? lin * Math.expm1(x) : 0;
-      if (opt) p += evalSurface(s, x, sc.volShift[q * U + u]!, w, wv);
-      out[a] = out[a]! + p;
-      if (perUnderlying) perUnderlying[a * U + u] = p;
+      x.set(sc.spotLogReturn.subarray(idx[a]! * U, idx[a]! * U + U), a * U);
+      v.set(sc.volShift.subarray(idx[a]! * U, idx[a]! * U + U), a * U);
     }
   }
-  return out;
+  return k.surfaceEval(tables, x, v, out.length === m ? out : out.subarray(0, m), perUnderlying ?? null);
 }
 
 // ---- risk measures and Euler allocation --------------------------------------------------------------------------
@@ -588,7 +629,7 @@ export function esMarginResolved(k: Kernels, book: Book, market: Market, valuati
   let surfaces: PnlSurface[] | undefined;
   if (policy.revaluation === "fast") {
     surfaces = buildSurfaces(k, r, baseUsd, sc, policy.surface);
-    pnl = surfacePnl(surfaces, sc);
+    pnl = surfacePnl(surfaces, sc, undefined, undefined, undefined, k);
   } else {
     pnl = fullPnl(k, r, baseUsd, sc);
   }
@@ -607,7 +648,7 @@ export function esMarginResolved(k: Kernels, book: Book, market: Market, valuati
   const undEs = new Float64Array(U);
   if (surfaces) {
     const per = new Float64Array(tw.index.length * U);
-    surfacePnl(surfaces, sc, new Float64Array(tw.index.length), per, tw.index);
+    surfacePnl(surfaces, sc, new Float64Array(tw.index.length), per, tw.index, k);
     for (let a = 0; a < tw.index.length; a++) for (let u = 0; u < U; u++) undEs[u] = undEs[u]! + (tw.tau[a]! * (0 - per[a * U + u]!)) / tw.denominator;
   } else {
     for (let i = 0; i < P; i++) undEs[r.positions[i]!.underlying] = undEs[r.positions[i]!.underlying]! + posEs[i]!;
@@ -623,7 +664,7 @@ export function esMarginResolved(k: Kernels, book: Book, market: Market, valuati
   let floorEs: number | undefined;
   if (apc?.floorYears !== undefined) {
     const fsc = esScenarios(k, r.underlyings, policy, apc.floorYears);
-    const fp = policy.revaluation === "fast" ? surfacePnl(buildSurfaces(k, r, baseUsd, fsc, policy.surface), fsc) : fullPnl(k, r, baseUsd, fsc);
+    const fp = policy.revaluation === "fast" ? surfacePnl(buildSurfaces(k, r, baseUsd, fsc, policy.surface), fsc, undefined, undefined, undefined, k) : fullPnl(k, r, baseUsd, fsc);
     floorEs = k.varEs(fp, fsc.weights ?? null, alpha).es;
   }
   const esCore = Math.max(0, t.es);

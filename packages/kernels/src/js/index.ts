@@ -5,6 +5,7 @@ import * as pricing from "./pricing.js";
 import * as tail from "./tail.js";
 import * as portfolio from "./portfolio.js";
 import * as grid from "./grid.js";
+import * as scenarios from "./scenarios.js";
 
 /** The pure-TypeScript twin: same signatures and numbers as the wasm core (RNG bit for bit, the rest ≤ 1e-12). */
 export function createJsKernels(): Kernels {
@@ -30,5 +31,7 @@ export function createJsKernels(): Kernels {
     histogram: tail.histogram,
     portfolioValue: portfolio.portfolioValue,
     gridAggregate: grid.gridAggregate,
+    revalueScenarios: scenarios.revalueScenarios,
+    surfaceEval: scenarios.surfaceEval,
   };
 }

@@ -1,0 +1,274 @@
+// Scenario revaluation of a book: the full-revaluation P&L per scenario (fused, no scenarios × options row arrays in
+// the host) and the fast path's P&L-surface interpolation. Definitions, ABI and operation order are documented once
+// in the TS twin (packages/kernels/src/js/scenarios.ts); this file performs the same IEEE operations in the same order.
+//
+// revalueScenarios: per scenario s and option j (u = und[j], x = x[s,u], dv = dv[s,u]):
+//   mult = e^x;  F' = F_j·mult;  σ' = max(σ_j·(1 + dv), VOL_FLOOR);  P = Black-76(F', K_j, T_j, σ', r_j, call_j) (USD)
+//   after = inverse_j ? (P / (F_j·mult))·S_u·mult : P;     out[s] = Σ_j (q_j·after − base_j)   (j ascending)
+// The prices come from pricing.ts's black76Price (its staged f64x2 pipeline in the SIMD build, same bits as the
+// scalar build and the twin): rows (F', K, T, σ', r, isCall) for a block of whole scenarios × a chunk of options are
+// written into a host-provided scratch, priced in one call, and accumulated. K, T, r, isCall repeat per scenario,
+// so they are written once per option chunk; only F' and σ' are rewritten per block.
+//
+// surfaceEval: the fast path of packages/engine/src/margin/es.ts (surfacePnl): per underlying a P&L table over a
+// uniform (x, v) grid, evaluated by tensor-product cubic Lagrange on the 4×4 (or 4×1) stencil, plus the exact
+// linear part lin_u·expm1(x).
+
+import { black76Price } from "./pricing";
+import { expF } from "./vmath";
+
+/** Floor of a shocked implied vol (the engine's, portfolio.ts scenarioPnl): keeps σ' > 0 under large down-shifts. */
+const VOL_FLOOR: f64 = 1e-4;
+
+// @ts-ignore: decorator
+@inline function f64At(p: usize, i: i32): f64 {
+  return load<f64>(p + ((<usize>i) << 3));
+}
+
+// @ts-ignore: decorator
+@inline function i32At(p: usize, i: i32): i32 {
+  return load<i32>(p + ((<usize>i) << 2));
+}
+
+/**
+ * Book P&L (USD, options only) per scenario by full Black-76 revaluation. `scratch` holds 7·rows f64 + rows i32
+ * (rows even, ≥ 2): the block columns F', K, T, σ', r, price, e^x, then isCall. `mult` holds U f64 (e^x of one
+ * scenario).
+ */
+export function revalueScenarios(
+  m: i32, n: i32, U: i32,
+  forward: usize, strike: usize, t: usize, vol: usize, rate: usize, isCall: usize,
+  quantity: usize, und: usize, inverse: usize, spot: usize, baseUsd: usize,
+  x: usize, dv: usize, rows: i32, scratch: usize, mult: usize, out: usize,
+): void {
+  for (let s = 0; s < m; s++) store<f64>(out + ((<usize>s) << 3), 0.0);
+  if (n <= 0 || m <= 0 || rows < 2) return;
+  const col = (<usize>rows) << 3;
+  const cF = scratch;
+  const cK = scratch + col;
+  const cT = scratch + 2 * col;
+  const cV = scratch + 3 * col;
+  const cR = scratch + 4 * col;
+  const cP = scratch + 5 * col;
+  const cM = scratch + 6 * col;
+  const cC = scratch + 7 * col;
+  for (let j0 = 0; j0 < n; j0 += rows) {
+    const L = min(rows, n - j0);
+    const B = rows / L; // whole scenarios per block (≥ 1)
+    // the columns that do not move with the scenario, for B copies of the chunk
+    for (let b = 0; b < B; b++) {
+      for (let j = 0; j < L; j++) {
+        const at = b * L + j;
+        store<f64>(cK + ((<usize>at) << 3), f64At(strike, j0 + j));
+        store<f64>(cT + ((<usize>at) << 3), f64At(t, j0 + j));
+        store<f64>(cR + ((<usize>at) << 3), f64At(rate, j0 + j));
+        store<i32>(cC + ((<usize>at) << 2), i32At(isCall, j0 + j));
+      }
+    }
+    for (let s0 = 0; s0 < m; s0 += B) {
+      const bs = min(B, m - s0);
+      for (let b = 0; b < bs; b++) {
+        const row = (s0 + b) * U;
+        for (let u = 0; u < U; u++) store<f64>(mult + ((<usize>u) << 3), expF(f64At(x, row + u)));
+        for (let j = 0; j < L; j++) {
+          const jj = j0 + j;
+          const u = i32At(und, jj);
+          const at = (<usize>(b * L + j)) << 3;
+          const mu = f64At(mult, u);
+          store<f64>(cM + at, mu);
+          store<f64>(cF + at, f64At(forward, jj) * mu);
+          store<f64>(cV + at, max(f64At(vol, jj) * (1 + f64At(dv, row + u)), VOL_FLOOR));
+        }
+      }
+      black76Price(bs * L, cF, cK, cT, cV, cR, cC, 0, cP);
+      for (let b = 0; b < bs; b++) {
+        const s = s0 + b;
+        let sum = f64At(out, s);
+        for (let j = 0; j < L; j++) {
+          const jj = j0 + j;
+          const usd = f64At(cP, b * L + j);
+          let after = usd;
+          if (i32At(inverse, jj) != 0) {
+            // inverse: the coin value V'/F' is worth S' = S·e^x in USD
+            const mu = f64At(cM, b * L + j);
+            after = (usd / (f64At(forward, jj) * mu)) * f64At(spot, i32At(und, jj)) * mu;
+          }
+          sum += f64At(quantity, jj) * after - f64At(baseUsd, jj);
+        }
+        store<f64>(out + ((<usize>s) << 3), sum);
+      }
+    }
+  }
+}
+
+// e^x − 1 as V8's Math.expm1 computes it: fdlibm s_expm1.c as ported in V8's src/base/ieee754.cc (AssemblyScript's
+// NativeMath.expm1 follows musl, which evaluates the polynomial in Estrin form and rounds the k ≤ −2 and k ≥ 2 branches
+// differently — 1 ulp apart from V8 on ~6% of arguments, measured; this port gives the twin's bits).
+// see: fdlibm 5.3 s_expm1.c (Sun Microsystems, 1993), and V8 src/base/ieee754.cc expm1.
+const EM1_O_THRESHOLD = reinterpret<f64>(0x40862E42FEFA39EF); // 7.09782712893383973096e+02
+const EM1_LN2_HI = reinterpret<f64>(0x3FE62E42FEE00000); // 6.93147180369123816490e-01
+const EM1_LN2_LO = reinterpret<f64>(0x3DEA39EF35793C76); // 1.90821492927058770002e-10
+const EM1_INVLN2 = reinterpret<f64>(0x3FF71547652B82FE); // 1.44269504088896338700e+00
+const EM1_Q1 = reinterpret<f64>(0xBFA11111111110F4); // -3.33333333333331316428e-02
+const EM1_Q2 = reinterpret<f64>(0x3F5A01A019FE5585); // 1.58730158725481460165e-03
+const EM1_Q3 = reinterpret<f64>(0xBF14CE199EAADBB7); // -7.93650757867487942473e-05
+const EM1_Q4 = reinterpret<f64>(0x3ED0CFCA86E65239); // 4.00821782732936239552e-06
+const EM1_Q5 = reinterpret<f64>(0xBE8AFDB76E09C32D); // -2.01099218183624371326e-07
+
+function expm1F(x0: f64): f64 {
+  let x = x0;
+  const bits = reinterpret<u64>(x);
+  let hx = <u32>(bits >> 32);
+  const xsb = hx & 0x80000000;
+  hx &= 0x7FFFFFFF;
+  if (hx >= 0x4043687A) { // |x| ≥ 56·ln2
+    if (hx >= 0x40862E42) { // |x| ≥ 709.78…
+      if (hx >= 0x7FF00000) {
+        if (((hx & 0xFFFFF) | <u32>bits) != 0) return x + x; // NaN
+        return xsb == 0 ? x : -1.0; // e^{±∞} − 1
+      }
+      if (x > EM1_O_THRESHOLD) return Infinity; // overflow (fdlibm: huge·huge)
+    }
+    if (xsb != 0) return -1.0; // x < −56·ln2 (fdlibm: tiny − one)
+  }
+  let k: i32;
+  let c = 0.0;
+  if (hx > 0x3FD62E42) { // |x| > 0.5·ln2
+    let hi: f64, lo: f64;
+    if (hx < 0x3FF0A2B2) { // and |x| < 1.5·ln2
+      if (xsb == 0) {
+        hi = x - EM1_LN2_HI;
+        lo = EM1_LN2_LO;
+        k = 1;
+      } else {
+        hi = x + EM1_LN2_HI;
+        lo = -EM1_LN2_LO;
+        k = -1;
+      }
+    } else {
+      k = <i32>(EM1_INVLN2 * x + (xsb == 0 ? 0.5 : -0.5)); // C's truncating conversion
+      const t = <f64>k;
+      hi = x - t * EM1_LN2_HI; // exact
+      lo = t * EM1_LN2_LO;
+    }
+    x = hi - lo;
+    c = (hi - x) - lo;
+  } else if (hx < 0x3C900000) { // |x| < 2^−54
+    return x;
+  } else {
+    k = 0;
+  }
+  const hfx = 0.5 * x;
+  const hxs = x * hfx;
+  const r1 = 1.0 + hxs * (EM1_Q1 + hxs * (EM1_Q2 + hxs * (EM1_Q3 + hxs * (EM1_Q4 + hxs * EM1_Q5))));
+  let t = 3.0 - r1 * hfx;
+  let e = hxs * ((r1 - t) / (6.0 - x * t));
+  if (k == 0) return x - (x * e - hxs);
+  const twopk = reinterpret<f64>((<u64>(0x3FF00000 + (k << 20))) << 32);
+  e = x * (e - c) - c;
+  e -= hxs;
+  if (k == -1) return 0.5 * (x - e) - 0.5;
+  if (k == 1) {
+    if (x < -0.25) return -2.0 * (e - (x + 0.5));
+    return 1.0 + 2.0 * (x - e);
+  }
+  let y: f64;
+  if (k <= -2 || k > 56) {
+    y = 1.0 - (e - x);
+    if (k == 1024) y = y * 2.0 * 8.98846567431158e+307; // 2^1023
+    else y = y * twopk;
+    return y - 1.0;
+  }
+  if (k < 20) {
+    t = reinterpret<f64>((<u64>(0x3FF00000 - (0x200000 >> k))) << 32); // 1 − 2^−k
+    y = t - (e - x);
+    y = y * twopk;
+  } else {
+    t = reinterpret<f64>((<u64>((0x3FF - k) << 20)) << 32); // 2^−k
+    y = x - (e + t);
+    y += 1.0;
+    y = y * twopk;
+  }
+  return y;
+}
+
+/** 4-point Lagrange weights at t over nodes 0..3 into w0..w3 (es.ts lagrange4; see the twin). */
+// @ts-ignore: decorator
+@inline function lagrangeAt(t: f64, k: i32): f64 {
+  const a = t - 1;
+  const b = t - 2;
+  const c = t - 3;
+  if (k == 0) return -(a * b * c) / 6;
+  if (k == 1) return (t * b * c) / 2;
+  if (k == 2) return -(t * a * c) / 2;
+  return (t * a * b) / 6;
+}
+
+/**
+ * Fast-path P&L per scenario from per-underlying surfaces (see the twin for the layout). `perU` (m × U) = 0 to skip.
+ * Per underlying u: x0[u], dx[u], nx[u], v0[u], dvs[u], nv[u], off[u] (offset of its table in `values`),
+ * lin[u], hasOpt[u] (0: linear part only).
+ */
+export function surfaceEval(
+  m: i32, U: i32,
+  x0: usize, dxs: usize, nxs: usize, v0: usize, dvs: usize, nvs: usize, off: usize, values: usize, lin: usize, hasOpt: usize,
+  x: usize, dv: usize, out: usize, perU: usize,
+): void {
+  for (let s = 0; s < m; s++) store<f64>(out + ((<usize>s) << 3), 0.0);
+  for (let u = 0; u < U; u++) {
+    const X0 = f64At(x0, u);
+    const DX = f64At(dxs, u);
+    const NX = i32At(nxs, u);
+    const V0 = f64At(v0, u);
+    const DV = f64At(dvs, u);
+    const NV = i32At(nvs, u);
+    const vals = values + ((<usize>i32At(off, u)) << 3);
+    const l = f64At(lin, u);
+    const opt = i32At(hasOpt, u) != 0;
+    for (let s = 0; s < m; s++) {
+      const xv = f64At(x, s * U + u);
+      let p: f64 = l != 0 ? l * expm1F(xv) : 0;
+      if (opt) {
+        const tx = (xv - X0) / DX;
+        const tvRaw = NV == 1 ? 0.0 : (f64At(dv, s * U + u) - V0) / DV;
+        if (tx != tx || tvRaw != tvRaw) {
+          // a NaN move: NaN (the twin's array index would be NaN too); never a clamped finite value
+          p += NaN;
+          const o0 = out + ((<usize>s) << 3);
+          store<f64>(o0, load<f64>(o0) + p);
+          if (perU != 0) store<f64>(perU + ((<usize>(s * U + u)) << 3), p);
+          continue;
+        }
+        // clamp in f64 (as the twin does), then convert: |tx| may exceed the i32 range far outside the grid
+        let fx = Math.floor(tx) - 1;
+        if (fx < 0) fx = 0;
+        else if (fx > <f64>(NX - 4)) fx = <f64>(NX - 4);
+        const ix = <i32>fx;
+        const tt = tx - fx;
+        const w0 = lagrangeAt(tt, 0), w1 = lagrangeAt(tt, 1), w2 = lagrangeAt(tt, 2), w3 = lagrangeAt(tt, 3);
+        let e: f64;
+        if (NV == 1) {
+          e = w0 * f64At(vals, ix) + w1 * f64At(vals, ix + 1) + w2 * f64At(vals, ix + 2) + w3 * f64At(vals, ix + 3);
+        } else {
+          const tv = tvRaw;
+          let fv = Math.floor(tv) - 1;
+          if (fv < 0) fv = 0;
+          else if (fv > <f64>(NV - 4)) fv = <f64>(NV - 4);
+          const iv = <i32>fv;
+          const tw = tv - fv;
+          const q0 = lagrangeAt(tw, 0), q1 = lagrangeAt(tw, 1), q2 = lagrangeAt(tw, 2), q3 = lagrangeAt(tw, 3);
+          e = 0;
+          for (let a = 0; a < 4; a++) {
+            const r = (ix + a) * NV + iv;
+            const wa = a == 0 ? w0 : a == 1 ? w1 : a == 2 ? w2 : w3;
+            e += wa * (q0 * f64At(vals, r) + q1 * f64At(vals, r + 1) + q2 * f64At(vals, r + 2) + q3 * f64At(vals, r + 3));
+          }
+        }
+        p += e;
+      }
+      const o = out + ((<usize>s) << 3);
+      store<f64>(o, load<f64>(o) + p);
+      if (perU != 0) store<f64>(perU + ((<usize>(s * U + u)) << 3), p);
+    }
+  }
+}

@@ -2,16 +2,9 @@
 // snapshot, and 300 Deribit-style tickers for a snapshot rebuild. The harness's own generator and its own Black-76
 // (it must not depend on the engine it measures). Plain data only: Offset JSON and Deribit public/ticker objects.
 
-/** mulberry32 uniforms in [0, 1) (Tommy Ettinger's 32-bit generator): plenty for test data, not for simulation. */
-export function uniforms(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { uniforms } from "./harness.mjs";
+
+export { uniforms }; // the harness's generator (mulberry32), re-exported for the data's users
 
 /**
  * Standard normal CDF in double precision for the harness's own Black-76: W. J. Cody's rational erfc approximations

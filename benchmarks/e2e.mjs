@@ -25,15 +25,15 @@ import {
   valueBook,
   valueColumns,
 } from "@offset/engine";
-import { execSync, spawnSync } from "node:child_process";
-import { createHash } from "node:crypto";
-import { readFileSync, writeFileSync, mkdirSync, statSync } from "node:fs";
-import { cpus, loadavg, totalmem } from "node:os";
-import { join } from "node:path";
+import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { performance } from "node:perf_hooks";
 import { bookAndMarket, deribitTickers } from "./e2e-data.mjs";
+import {
+  BACKEND_TABLE_HEAD, BACKENDS, backendRow, banner, distInfo, fmtMsFixed as fmtMs, fmtRatioFixed as fmtRatio, loadAvg,
+  loadRange, machineInfo, median, runVariants, wasmBuildInfo, writeResults,
+} from "./harness.mjs";
 
 const { values: opt } = parseArgs({
   options: {
@@ -59,7 +59,6 @@ const MAX_ROUNDS = 2000;
 const WARM_MS = QUICK ? 100 : 500; // the TS paths (zod, objects) need longer than a kernel to settle in V8
 const SAMPLE_MS = QUICK ? 3 : 10;
 const COLD_RUNS = opt["cold-runs"] ? Number(opt["cold-runs"]) : QUICK ? 3 : 7;
-const HERE = new URL(".", import.meta.url).pathname;
 const POSITIONS = 1000;
 
 // ---------------------------------------------------------------------------------------------------------------------
@@ -79,103 +78,16 @@ if (opt.cold) {
 }
 
 // ---------------------------------------------------------------------------------------------------------------------
-// timing (run.mjs's recipe): untimed warm-up, calibrated inner repeats, interleaved rounds with rotating start, medians
+// timing (harness.mjs): untimed warm-up, calibrated inner repeats, interleaved rounds with rotating start, medians
 // ---------------------------------------------------------------------------------------------------------------------
-function median(xs) {
-  const s = [...xs].sort((a, b) => a - b);
-  const n = s.length;
-  return n === 0 ? NaN : n % 2 ? s[(n - 1) / 2] : 0.5 * (s[n / 2 - 1] + s[n / 2]);
-}
-function quantile(xs, q) {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length ? s[Math.min(s.length - 1, Math.floor(q * s.length))] : NaN;
-}
-
 /** variants: [{ id, label, fn }] → { id: { label, ms, p25, p75, min, samples, iters } } */
 function runCase(variants) {
-  const live = variants.map((v) => ({ ...v, samples: [] }));
-  for (const x of live) {
-    let calls = 0;
-    const t0 = performance.now();
-    let last = t0;
-    while (last - t0 < WARM_MS || calls < 3) {
-      x.fn();
-      calls++;
-      last = performance.now();
-    }
-    x.iters = Math.max(1, Math.round(SAMPLE_MS / Math.max((last - t0) / calls, 1e-6)));
-  }
-  globalThis.gc?.();
-  const start = performance.now();
-  for (let round = 0; round < MAX_ROUNDS; round++) {
-    if (round >= MIN_ROUNDS && performance.now() - start >= BUDGET_MS) break;
-    for (let j = 0; j < live.length; j++) {
-      const x = live[(round + j) % live.length];
-      const fn = x.fn;
-      const t0 = performance.now();
-      for (let i = 0; i < x.iters; i++) fn();
-      x.samples.push((performance.now() - t0) / x.iters);
-    }
-  }
-  const out = {};
-  for (const x of live) {
-    out[x.id] = { label: x.label, ms: median(x.samples), p25: quantile(x.samples, 0.25), p75: quantile(x.samples, 0.75), min: Math.min(...x.samples), samples: x.samples.length, iters: x.iters };
-  }
-  return out;
+  return runVariants(variants, { warmMs: WARM_MS, sampleMs: SAMPLE_MS, minCalls: 3, budgetMs: BUDGET_MS, minRounds: MIN_ROUNDS, maxRounds: MAX_ROUNDS });
 }
 
 // ---------------------------------------------------------------------------------------------------------------------
 // set-up
 // ---------------------------------------------------------------------------------------------------------------------
-function machineInfo() {
-  let cpu = cpus()[0]?.model ?? "unknown";
-  try {
-    const m = readFileSync("/proc/cpuinfo", "utf8").match(/^model name\s*:\s*(.+)$/m);
-    if (m) cpu = m[1].trim();
-  } catch {
-    /* not Linux */
-  }
-  let commit = null;
-  let dirty = null;
-  try {
-    commit = execSync("git rev-parse --short HEAD", { cwd: HERE, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
-    dirty = execSync("git status --porcelain -- ../assembly ../packages/kernels/src ../packages/engine/src", { cwd: HERE, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim() !== "";
-  } catch {
-    /* not a checkout */
-  }
-  const build = {};
-  try {
-    const entry = import.meta.resolve("@offset/kernels");
-    for (const f of ["offset.wasm", "offset-simd.wasm"]) {
-      const path = fileURLToPath(new URL(`../wasm/${f}`, entry));
-      build[f] = { sha256: createHash("sha256").update(readFileSync(path)).digest("hex").slice(0, 16), mtime: statSync(path).mtime.toISOString() };
-    }
-    build["kernels dist/index.js"] = { mtime: statSync(fileURLToPath(entry)).mtime.toISOString() };
-    build["engine dist/index.js"] = { mtime: statSync(fileURLToPath(import.meta.resolve("@offset/engine"))).mtime.toISOString() };
-  } catch {
-    /* informational only */
-  }
-  return {
-    date: new Date().toISOString(),
-    cpu,
-    cores: cpus().length,
-    memoryGiB: +(totalmem() / 2 ** 30).toFixed(1),
-    node: process.version,
-    v8: process.versions.v8,
-    platform: `${process.platform} ${process.arch}`,
-    loadavgStart: loadavg().map((x) => +x.toFixed(2)),
-    commit,
-    sourcesDirty: dirty,
-    build,
-  };
-}
-
-const BACKENDS = [
-  { id: "js", label: "js" },
-  { id: "wasm", label: "wasm" },
-  { id: "simd", label: "wasm-simd" },
-];
-
 /** Largest relative difference between two valuation columns sets (a sanity flag that the variants agree). */
 function maxRelDiff(a, b) {
   let worst = 0;
@@ -190,8 +102,15 @@ function maxRelDiff(a, b) {
 }
 
 async function main() {
-  const machine = machineInfo();
-  console.log(`offset e2e benchmarks${QUICK ? " (quick)" : ""}: ${machine.cpu}, ${machine.cores} cores, node ${machine.node}, load ${machine.loadavgStart.join("/")}`);
+  const machine = machineInfo({
+    dirtyPaths: ["../assembly", "../packages/kernels/src", "../packages/engine/src"],
+    build(b) {
+      wasmBuildInfo(b);
+      b["kernels dist/index.js"] = distInfo("@offset/kernels");
+      b["engine dist/index.js"] = distInfo("@offset/engine");
+    },
+  });
+  console.log(banner("e2e", QUICK, machine));
   const kernels = { js: createJsKernels(), wasm: await loadKernels({ simd: false }), simd: await loadKernels({ simd: true }) };
   if (!kernels.simd.simd) throw new Error("this runtime has no WebAssembly SIMD");
   const engines = Object.fromEntries(Object.entries(kernels).map(([id, k]) => [id, new Engine(k)]));
@@ -305,13 +224,10 @@ async function main() {
     max: Math.max(...cold.map((c) => c.total)),
   };
 
-  machine.loadavgEnd = loadavg().map((x) => +x.toFixed(2));
+  machine.loadavgEnd = loadAvg();
   const report = { machine, quick: QUICK, budgetMs: BUDGET_MS, bookInfo, tickerInfo, results, agree, verdicts: verdicts(results) };
-  const name = opt.out ?? (QUICK ? "e2e-quick" : "e2e");
-  mkdirSync(join(HERE, "results"), { recursive: true });
-  writeFileSync(join(HERE, "results", `${name}.json`), JSON.stringify(report, null, 2) + "\n");
   const md = markdown(report);
-  writeFileSync(join(HERE, "results", `${name}.md`), md);
+  writeResults(opt.out ?? (QUICK ? "e2e-quick" : "e2e"), report, md);
   console.log("\n" + md);
 }
 
@@ -326,12 +242,6 @@ function verdicts(r) {
   };
 }
 
-function fmtMs(x) {
-  return x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x >= 1 ? x.toFixed(2) : x.toFixed(3);
-}
-function fmtRatio(x) {
-  return `${x.toFixed(2)}×`;
-}
 function markdown(rep) {
   const m = rep.machine;
   const r = rep.results;
@@ -340,7 +250,7 @@ function markdown(rep) {
   L.push(`# Offset end-to-end benchmarks${rep.quick ? " (quick run)" : ""}`, "");
   L.push(
     `${m.date} · ${m.cpu} · ${m.cores} cores · ${m.memoryGiB} GiB · node ${m.node} (V8 ${m.v8}) · commit ${m.commit ?? "?"}` +
-      `${m.sourcesDirty ? " (sources modified)" : ""} · load average ${m.loadavgStart.join("/")} → ${m.loadavgEnd.join("/")}`,
+      `${m.sourcesDirty ? " (sources modified)" : ""} · ${loadRange(m)}`,
     "",
   );
   L.push(
@@ -356,9 +266,8 @@ function markdown(rep) {
       `${rep.tickerInfo.inverted} without mark_iv → IV inversion, ${rep.tickerInfo.sviFits} SVI fits).`,
     "",
   );
-  L.push("| case | js | wasm | wasm-simd | js/wasm | js/simd | target | verdict |", "|---|---|---|---|---|---|---|---|");
-  const row = (label, c, target, verdict) =>
-    L.push(`| ${label} | ${fmtMs(c.js.ms)} | ${fmtMs(c.wasm.ms)} | ${fmtMs(c.simd.ms)} | ${fmtRatio(c.js.ms / c.wasm.ms)} | ${fmtRatio(c.js.ms / c.simd.ms)} | ${target} | ${verdict} |`);
+  L.push(...BACKEND_TABLE_HEAD);
+  const row = (label, c, target, verdict) => L.push(backendRow(label, c, target, verdict));
   row("(a) `engine.value(book, market)` JSON in, objects out", r.value, "simd ≥ 2× js", v.value.pass ? "PASS" : "MISS");
   row("(b) `valueColumns` of a resolved book (recompute per tick)", r.recompute, "simd ≥ 2× js", v.recompute.pass ? "PASS" : "MISS");
   L.push(

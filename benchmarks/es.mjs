@@ -17,11 +17,12 @@
 import { createJsKernels, loadKernels } from "@offset/kernels";
 import { buildSurfaces, fullPnl, monteCarloScenarios, surfacePnl } from "@offset/engine";
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { performance } from "node:perf_hooks";
+import { HERE, bytes, median, peerEnv, writeResults } from "./harness.mjs";
 
 const { values: opt } = parseArgs({
   options: {
@@ -31,7 +32,6 @@ const { values: opt } = parseArgs({
   },
 });
 const QUICK = opt.quick;
-const HERE = new URL(".", import.meta.url).pathname;
 const M = QUICK ? 20_000 : 100_000;
 const U = 10;
 const PER = 50;
@@ -130,10 +130,6 @@ for (let r = 0; r < REPS_FAST; r++) {
 }
 for (let r = 0; r < REPS_FULL; r++) for (const { name, k } of r % 2 ? [...backends].reverse() : backends) time("full", name, full, k);
 
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 const med = {};
 for (const [label, per] of Object.entries(samples)) for (const [name, xs] of Object.entries(per)) (med[label] ??= {})[name] = median(xs);
 
@@ -142,7 +138,6 @@ let peer = null;
 if (!opt["no-numpy"]) {
   const dir = mkdtempSync(join(tmpdir(), "offset-es-"));
   try {
-    const bytes = (ta) => new Uint8Array(ta.buffer, ta.byteOffset, ta.byteLength);
     for (const c of ["forward", "strike", "timeToExpiry", "vol", "rate"]) writeFileSync(join(dir, `${c}.f64`), bytes(options[c]));
     writeFileSync(join(dir, "isCall.i32"), bytes(options.isCall));
     writeFileSync(join(dir, "underlying.i32"), bytes(options.underlying));
@@ -151,10 +146,7 @@ if (!opt["no-numpy"]) {
     writeFileSync(join(dir, "baseUsd.f64"), bytes(baseUsd));
     writeFileSync(join(dir, "spot.f64"), bytes(spot));
     writeFileSync(join(dir, "job.json"), JSON.stringify({ scenarios: M, nu: NU, alpha: ALPHA, beta: BETA, floor: 0.05, covariance, reps: REPS_FULL }));
-    const env = { ...process.env };
-    delete env.OPENBLAS_CORETYPE;
-    delete env.OPENBLAS_L2_SIZE;
-    const r = spawnSync(opt.python, [join(HERE, "es_peer.py"), dir], { env, encoding: "utf8", timeout: 900_000, maxBuffer: 16 << 20 });
+    const r = spawnSync(opt.python, [join(HERE, "es_peer.py"), dir], { env: peerEnv(), encoding: "utf8", timeout: 900_000, maxBuffer: 16 << 20 });
     if (r.status !== 0) throw new Error(`es_peer.py failed: ${(r.stderr || r.error?.message || "").trim().split("\n").pop()}`);
     peer = JSON.parse(r.stdout);
   } catch (e) {
@@ -195,8 +187,6 @@ const lines = [
   `ES (USD): fast ${values.fast["wasm-simd"].toFixed(2)}, full ${values.full["wasm-simd"].toFixed(2)} (same bits on js/wasm/wasm-simd: ${["fast", "full"].every((l) => new Set(Object.values(values[l])).size === 1)})${np ? `; numpy (its own RNG, same distribution) ${np.es.toFixed(2)}` : ""}.`,
 ];
 const md = lines.join("\n") + "\n";
-mkdirSync(join(HERE, "results"), { recursive: true });
-const base = join(HERE, "results", QUICK ? "es-quick" : "es");
-writeFileSync(`${base}.json`, JSON.stringify({ scenarios: M, options: N, underlyings: U, samples, medians: med, es: values, numpy: peer, targets }, null, 2));
-writeFileSync(`${base}.md`, md);
+const report = { scenarios: M, options: N, underlyings: U, samples, medians: med, es: values, numpy: peer, targets };
+writeResults(QUICK ? "es-quick" : "es", report, md, { finalNewline: false });
 process.stdout.write(md);

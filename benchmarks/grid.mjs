@@ -21,13 +21,12 @@
 //   node --expose-gc grid.mjs --quick    → results/grid-quick.{json,md} (short time boxes, 2,000 accounts)
 import { createJsKernels, loadKernels } from "@offset/kernels";
 import { BATCH_STATUS, Engine, parseBook, parseMarket } from "@offset/engine";
-import { execSync } from "node:child_process";
-import { writeFileSync, mkdirSync } from "node:fs";
-import { cpus, loadavg, totalmem } from "node:os";
-import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { performance } from "node:perf_hooks";
-import { bookAndMarket, uniforms } from "./e2e-data.mjs";
+import { bookAndMarket } from "./e2e-data.mjs";
+import {
+  BACKEND_TABLE_HEAD, BACKENDS, backendRow, banner, fmtMsFixed as fmt, loadAvg, loadRange, machineInfo, runVariants,
+  uniforms, writeResults,
+} from "./harness.mjs";
 
 const { values: opt } = parseArgs({
   options: {
@@ -48,48 +47,11 @@ const MIN_ROUNDS = QUICK ? 3 : 7;
 const WARM_MS = QUICK ? 300 : 1000;
 const ACCOUNTS = opt.accounts ? Number(opt.accounts) : QUICK ? 2000 : 10_000;
 const POSITIONS = 20;
-const HERE = new URL(".", import.meta.url).pathname;
 const POLICY = { method: "grid", preset: "deribit" }; // Deribit S:PM (per settlement currency), joint grid off in batch
 
-function median(xs) {
-  const s = [...xs].sort((a, b) => a - b);
-  const n = s.length;
-  return n === 0 ? NaN : n % 2 ? s[(n - 1) / 2] : 0.5 * (s[n / 2 - 1] + s[n / 2]);
-}
-function quantile(xs, q) {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length ? s[Math.min(s.length - 1, Math.floor(q * s.length))] : NaN;
-}
-
-/** e2e.mjs's recipe: warm-up, calibrated inner repeats (≥ sampleMs per sample), interleaved rounds, medians. */
+/** e2e.mjs's recipe (harness.mjs): warm-up, calibrated inner repeats (≥ sampleMs per sample), interleaved rounds, medians. */
 function runCase(variants, sampleMs) {
-  const live = variants.map((v) => ({ ...v, samples: [] }));
-  for (const x of live) {
-    let calls = 0;
-    const t0 = performance.now();
-    let last = t0;
-    while (last - t0 < WARM_MS || calls < 2) {
-      x.fn();
-      calls++;
-      last = performance.now();
-    }
-    x.iters = Math.max(1, Math.round(sampleMs / Math.max((last - t0) / calls, 1e-6)));
-  }
-  globalThis.gc?.();
-  const start = performance.now();
-  for (let round = 0; round < 100_000; round++) {
-    if (round >= MIN_ROUNDS && performance.now() - start >= BUDGET_MS) break;
-    for (let j = 0; j < live.length; j++) {
-      const x = live[(round + j) % live.length];
-      const fn = x.fn;
-      const t0 = performance.now();
-      for (let i = 0; i < x.iters; i++) fn();
-      x.samples.push((performance.now() - t0) / x.iters);
-    }
-  }
-  const out = {};
-  for (const x of live) out[x.id] = { label: x.label, ms: median(x.samples), p25: quantile(x.samples, 0.25), p75: quantile(x.samples, 0.75), min: Math.min(...x.samples), samples: x.samples.length, iters: x.iters };
-  return out;
+  return runVariants(variants, { warmMs: WARM_MS, sampleMs, minCalls: 2, budgetMs: BUDGET_MS, minRounds: MIN_ROUNDS, maxRounds: 100_000 });
 }
 
 /**
@@ -131,27 +93,9 @@ function accounts(n, market) {
   return out;
 }
 
-function machineInfo() {
-  let commit = null;
-  let dirty = null;
-  try {
-    commit = execSync("git rev-parse --short HEAD", { cwd: HERE, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
-    dirty = execSync("git status --porcelain -- ../assembly ../packages/kernels/src ../packages/engine/src", { cwd: HERE, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim() !== "";
-  } catch {
-    /* not a checkout */
-  }
-  return { date: new Date().toISOString(), cpu: cpus()[0]?.model ?? "unknown", cores: cpus().length, memoryGiB: +(totalmem() / 2 ** 30).toFixed(1), node: process.version, loadavgStart: loadavg().map((x) => +x.toFixed(2)), commit, sourcesDirty: dirty };
-}
-
-const BACKENDS = [
-  { id: "js", label: "js" },
-  { id: "wasm", label: "wasm" },
-  { id: "simd", label: "wasm-simd" },
-];
-
 async function main() {
-  const machine = machineInfo();
-  console.log(`offset grid benchmarks${QUICK ? " (quick)" : ""}: ${machine.cpu}, ${machine.cores} cores, node ${machine.node}, load ${machine.loadavgStart.join("/")}`);
+  const machine = machineInfo({ dirtyPaths: ["../assembly", "../packages/kernels/src", "../packages/engine/src"], brief: true });
+  console.log(banner("grid", QUICK, machine));
   const kernels = { js: createJsKernels(), wasm: await loadKernels({ simd: false }), simd: await loadKernels({ simd: true }) };
   if (!kernels.simd.simd) throw new Error("this runtime has no WebAssembly SIMD");
   const engines = Object.fromEntries(Object.entries(kernels).map(([id, k]) => [id, new Engine(k)]));
@@ -242,13 +186,10 @@ async function main() {
   console.log(`(e) gridBatch/${ACCOUNTS}x${POSITIONS} cold …`);
   results.cold = runCase(BACKENDS.map((b) => ({ ...b, fn: () => engines[b.id].gridBatch(books, market, POLICY) })), 1);
 
-  machine.loadavgEnd = loadavg().map((x) => +x.toFixed(2));
+  machine.loadavgEnd = loadAvg();
   const report = { machine, quick: QUICK, budgetMs: BUDGET_MS, info, results, agree, whatIfAgree, tickAgree, verdicts: verdicts(results) };
-  const name = opt.out ?? (QUICK ? "grid-quick" : "grid");
-  mkdirSync(join(HERE, "results"), { recursive: true });
-  writeFileSync(join(HERE, "results", `${name}.json`), JSON.stringify(report, null, 2) + "\n");
   const md = markdown(report);
-  writeFileSync(join(HERE, "results", `${name}.md`), md);
+  writeResults(opt.out ?? (QUICK ? "grid-quick" : "grid"), report, md);
   console.log("\n" + md);
 }
 
@@ -265,21 +206,20 @@ function verdicts(r) {
   };
 }
 
-const fmt = (x) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x >= 1 ? x.toFixed(2) : x.toFixed(3));
 function markdown(rep) {
   const m = rep.machine;
   const r = rep.results;
   const v = rep.verdicts;
   const L = [];
   L.push(`# Offset grid-margin benchmarks${rep.quick ? " (quick run)" : ""}`, "");
-  L.push(`${m.date} · ${m.cpu} · ${m.cores} cores · node ${m.node} · commit ${m.commit ?? "?"}${m.sourcesDirty ? " (sources modified)" : ""} · load average ${m.loadavgStart.join("/")} → ${m.loadavgEnd.join("/")}`, "");
+  L.push(`${m.date} · ${m.cpu} · ${m.cores} cores · node ${m.node} · commit ${m.commit ?? "?"}${m.sourcesDirty ? " (sources modified)" : ""} · ${loadRange(m)}`, "");
   L.push("Medians of interleaved rounds (js, wasm, wasm-simd in rotating order). The machine is shared and noisy: quote the ratios.", "");
   const i = rep.info;
   L.push(`Accounts: ${i.accounts.toLocaleString("en-US")} × ${i.positionsPerAccount} positions (BTC/ETH, ${i.optionsPerAccount.toFixed(1)} options per account on average, the rest futures/perpetuals), Deribit preset S:PM, joint grid off; statuses ${JSON.stringify(i.status)}.`, "");
-  L.push("| case | js | wasm | wasm-simd | js/wasm | js/simd | target | verdict |", "|---|---|---|---|---|---|---|---|");
+  L.push(...BACKEND_TABLE_HEAD);
   const aps = (id) => Math.round(i.accounts / (r.batch[id].ms / 1000)).toLocaleString("en-US");
   const apsOf = (c, id) => Math.round(i.accounts / (c[id].ms / 1000)).toLocaleString("en-US");
-  const row = (label, c, target = "—", verdict = "—") => L.push(`| ${label} | ${fmt(c.js.ms)} | ${fmt(c.wasm.ms)} | ${fmt(c.simd.ms)} | ${(c.js.ms / c.wasm.ms).toFixed(2)}× | ${(c.js.ms / c.simd.ms).toFixed(2)}× | ${target} | ${verdict} |`);
+  const row = (label, c, target, verdict) => L.push(backendRow(label, c, target, verdict));
   row(`(d) held gridBatch state: recompute on a new snapshot, ${i.accounts.toLocaleString("en-US")} accounts, ms`, r.tick, "wasm ≥ 3× js", v.wasmOverJs.pass ? "PASS" : "MISS");
   L.push(`| (d) accounts per second per tick (one core) | ${apsOf(r.tick, "js")} | ${apsOf(r.tick, "wasm")} | ${apsOf(r.tick, "simd")} | — | — | ≥ 20,000 (wasm) | ${v.accountsPerSecond.pass ? "PASS" : "MISS"} |`);
   row(`(e) engine.gridBatch cold (parse + resolve + layout + first tick), ms`, r.cold);

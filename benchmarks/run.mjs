@@ -7,21 +7,24 @@
 //   node --expose-gc run.mjs --quick             smoke run (short time boxes, fewer sizes) → results/quick.{json,md}
 //   node --expose-gc run.mjs --filter 'black76'  only cases whose "kernel/size" matches the regex → results/partial.*
 //
-// Timing: a small hand-written loop rather than tinybench/mitata, because the suite needs one thing those libraries do
-// not do: interleave the backends of a case round by round (js, wasm, simd, js, wasm, simd, … with the starting
-// backend rotated every round) so that machine noise — other engineers' builds on the same 2 cores, thermal and
-// frequency drift — lands on every backend alike and the ratios stay honest. Everything else is the usual recipe:
-// untimed warm-up until the JIT has settled, a per-backend inner repeat count calibrated so one sample lasts a few ms
-// (timer resolution and call overhead become negligible at small sizes), the median of the samples, a time box per case.
+// Timing (harness.mjs, shared with e2e.mjs, grid.mjs, es.mjs): a small hand-written loop rather than tinybench/mitata,
+// because the suite needs one thing those libraries do not do: interleave the backends of a case round by round (js,
+// wasm, simd, js, wasm, simd, … with the starting backend rotated every round) so that machine noise — other engineers'
+// builds on the same 2 cores, thermal and frequency drift — lands on every backend alike and the ratios stay honest.
+// Everything else is the usual recipe: untimed warm-up until the JIT has settled, a per-backend inner repeat count
+// calibrated so one sample lasts a few ms (timer resolution and call overhead become negligible at small sizes), the
+// median of the samples, a time box per case.
 import { loadKernels, createJsKernels, WasmKernels } from "@offset/kernels";
 import { spawnSync, execSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync, statSync } from "node:fs";
-import { createHash } from "node:crypto";
-import { fileURLToPath } from "node:url";
-import { tmpdir, cpus, loadavg, totalmem } from "node:os";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { performance } from "node:perf_hooks";
+import {
+  HERE, bytes, calibrate, distInfo, fmtMs, fmtRatio, interleave, loadAvg, machineInfo, median, peerEnv, summarize,
+  uniforms, wasmBuildInfo, writeResults,
+} from "./harness.mjs";
 
 // ---------------------------------------------------------------------------------------------------------------------
 // options
@@ -66,21 +69,10 @@ const FACTORS = 20;
 const KMS_RHO = 0.7; // Kac–Murdock–Szegő correlation ρ^|i−j|: positive definite for |ρ| < 1, any n
 const WORST_K = 10;
 const HIST_BINS = 100;
-const HERE = new URL(".", import.meta.url).pathname;
 
 // ---------------------------------------------------------------------------------------------------------------------
 // deterministic input data (the harness's own generator: it must not depend on the kernels being measured)
 // ---------------------------------------------------------------------------------------------------------------------
-/** mulberry32 uniforms in [0, 1) (Tommy Ettinger's 32-bit generator): plenty for test data, not for simulation. */
-function uniforms(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 function normals(seed) {
   const u = uniforms(seed);
   return () => Math.sqrt(-2 * Math.log(1 - u())) * Math.cos(2 * Math.PI * u()); // Box–Muller
@@ -373,16 +365,6 @@ function errText(e) {
   return String(e?.message ?? e).split("\n")[0].slice(0, 120);
 }
 
-function median(xs) {
-  const s = [...xs].sort((a, b) => a - b);
-  const n = s.length;
-  return n === 0 ? NaN : n % 2 ? s[(n - 1) / 2] : 0.5 * (s[n / 2 - 1] + s[n / 2]);
-}
-function quantile(xs, q) {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length ? s[Math.min(s.length - 1, Math.floor(q * s.length))] : NaN;
-}
-
 function runCase(kindName, size, backends, headline) {
   const kind = KINDS[kindName];
   const marks = {};
@@ -408,57 +390,20 @@ function runCase(kindName, size, backends, headline) {
 
     // warm-up (untimed) and calibration of the inner repeat count
     for (const x of live) {
-      let calls = 0;
-      let last = 0;
-      const t0 = performance.now();
-      let tHalf = t0;
-      let callsHalf = 0;
       try {
-        for (;;) {
-          x.fn();
-          calls++;
-          last = performance.now();
-          if (last - t0 >= WARM_MS / 2 && callsHalf === 0) {
-            tHalf = last;
-            callsHalf = calls;
-          }
-          if (last - t0 >= WARM_MS && calls >= 2) break;
-        }
+        x.iters = calibrate(x.fn, { warmMs: WARM_MS, sampleMs: SAMPLE_MS, minCalls: 2, settledHalf: true, maxIters: 1e6 });
       } catch (e) {
         x.r.error = errText(e);
         x.dead = true;
-        continue;
       }
-      const per = calls > callsHalf && callsHalf > 0 ? (last - tHalf) / (calls - callsHalf) : (last - t0) / calls;
-      x.iters = Math.max(1, Math.min(1e6, Math.round(SAMPLE_MS / Math.max(per, 1e-6))));
     }
     const timed = live.filter((x) => !x.dead);
 
     // interleaved rounds: every backend once per round, the starting backend rotated each round
     const budget = headline ? HEADLINE_BUDGET_MS : CASE_BUDGET_MS;
     const minRounds = headline ? HEADLINE_MIN_ROUNDS : MIN_ROUNDS;
-    const start = performance.now();
-    for (let round = 0; timed.length > 0; round++) {
-      if (round >= MAX_ROUNDS || (round >= minRounds && performance.now() - start >= budget)) break;
-      for (let j = 0; j < timed.length; j++) {
-        const x = timed[(round + j) % timed.length];
-        const fn = x.fn;
-        const iters = x.iters;
-        const t0 = performance.now();
-        for (let i = 0; i < iters; i++) fn();
-        x.samples.push((performance.now() - t0) / iters);
-      }
-    }
-    for (const x of timed) {
-      Object.assign(x.r, {
-        ms: median(x.samples),
-        p25: quantile(x.samples, 0.25),
-        p75: quantile(x.samples, 0.75),
-        min: Math.min(...x.samples),
-        samples: x.samples.length,
-        iters: x.iters,
-      });
-    }
+    interleave(timed, { budgetMs: budget, minRounds, maxRounds: MAX_ROUNDS });
+    for (const x of timed) Object.assign(x.r, summarize(x.samples, x.iters));
   } finally {
     for (const b of Object.keys(marks)) backends[b].arena.release(marks[b]);
   }
@@ -499,15 +444,6 @@ function compare(refCols, cols) {
 // ---------------------------------------------------------------------------------------------------------------------
 // the numpy peer (child process, sequential with the node cases: never two benchmarks on the 2 cores at once)
 // ---------------------------------------------------------------------------------------------------------------------
-function peerEnv() {
-  // OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE work around bugs of older OpenBLAS builds and slow a current one: unset them
-  // for the peer only (the rest of the environment is passed as is).
-  const env = { ...process.env };
-  delete env.OPENBLAS_CORETYPE;
-  delete env.OPENBLAS_L2_SIZE;
-  return env;
-}
-
 function findPythons() {
   const candidates = opt.python?.length ? opt.python : ["/usr/bin/python3", "python3"];
   const found = [];
@@ -543,7 +479,6 @@ function runPeer(py, jobs, dataDir, budgetS, minReps) {
 
 function writePeerData(dir) {
   const d = black76Data(1e6);
-  const bytes = (ta) => new Uint8Array(ta.buffer, ta.byteOffset, ta.byteLength); // little-endian on x86/arm
   for (const k of ["forward", "strike", "timeToExpiry", "vol", "rate"]) writeFileSync(join(dir, `${k}.f64`), bytes(d[k]));
   writeFileSync(join(dir, "isCall.i32"), bytes(d.isCall));
   writeFileSync(join(dir, "pnl.f64"), bytes(pnlData(1e6)));
@@ -581,16 +516,6 @@ function numpyPhase(peers, jobs, dataDir, phase, store) {
 function fmtInt(n) {
   return Math.round(n).toLocaleString("en-US");
 }
-function fmtMs(x) {
-  if (x === undefined || x === null || !Number.isFinite(x)) return "—";
-  if (x >= 100) return x.toFixed(0);
-  if (x >= 10) return x.toFixed(1);
-  if (x >= 1) return x.toFixed(2);
-  return x.toPrecision(3);
-}
-function fmtRatio(x) {
-  return Number.isFinite(x) ? `${x >= 10 ? x.toFixed(1) : x.toFixed(2)}×` : "—";
-}
 function fmtCheck(d) {
   if (d === undefined) return "";
   if (d === 0) return "identical";
@@ -601,50 +526,6 @@ function fmtCheck(d) {
 // ---------------------------------------------------------------------------------------------------------------------
 // main
 // ---------------------------------------------------------------------------------------------------------------------
-function machineInfo() {
-  let cpu = cpus()[0]?.model ?? "unknown";
-  try {
-    const m = readFileSync("/proc/cpuinfo", "utf8").match(/^model name\s*:\s*(.+)$/m);
-    if (m) cpu = m[1].trim();
-  } catch {
-    /* not Linux */
-  }
-  let commit = null;
-  let dirty = null;
-  try {
-    commit = execSync("git rev-parse --short HEAD", { cwd: HERE, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
-    dirty = execSync("git status --porcelain -- ../assembly ../packages/kernels/src", { cwd: HERE, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim() !== "";
-  } catch {
-    /* not a checkout */
-  }
-  // which builds were measured: a stale dist/ or wasm/ would silently measure old kernels
-  const build = {};
-  try {
-    const entry = import.meta.resolve("@offset/kernels");
-    const dir = opt["wasm-dir"] ?? fileURLToPath(new URL("../wasm/", entry));
-    for (const f of ["offset.wasm", "offset-simd.wasm"]) {
-      const path = join(dir, f);
-      build[f] = { sha256: createHash("sha256").update(readFileSync(path)).digest("hex").slice(0, 16), mtime: statSync(path).mtime.toISOString() };
-    }
-    build["dist/index.js"] = { mtime: statSync(fileURLToPath(entry)).mtime.toISOString() };
-  } catch {
-    /* informational only */
-  }
-  return {
-    date: new Date().toISOString(),
-    cpu,
-    cores: cpus().length,
-    memoryGiB: +(totalmem() / 2 ** 30).toFixed(1),
-    node: process.version,
-    v8: process.versions.v8,
-    platform: `${process.platform} ${process.arch}`,
-    loadavgStart: loadavg().map((x) => +x.toFixed(2)),
-    commit,
-    kernelsDirty: dirty,
-    build,
-  };
-}
-
 /** Instantiates a build from --wasm-dir the way @offset/kernels does (same imports, same `WasmKernels` host class). */
 async function loadFromDir(dir, simd) {
   const bytes = readFileSync(join(dir, simd ? "offset-simd.wasm" : "offset.wasm"));
@@ -698,7 +579,15 @@ function planCases() {
 }
 
 async function main() {
-  const machine = machineInfo();
+  const machine = machineInfo({
+    dirtyPaths: ["../assembly", "../packages/kernels/src"],
+    dirtyKey: "kernelsDirty",
+    // which builds were measured: a stale dist/ or wasm/ would silently measure old kernels
+    build(b) {
+      wasmBuildInfo(b, opt["wasm-dir"]);
+      b["dist/index.js"] = distInfo("@offset/kernels");
+    },
+  });
   const { backends, notes } = await loadBackends();
   const cases = planCases();
   if (opt.list) {
@@ -760,7 +649,7 @@ async function main() {
   for (const p of numpy) for (const j of Object.values(p.jobs)) delete j.price;
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 
-  machine.loadavgEnd = loadavg().map((x) => +x.toFixed(2));
+  machine.loadavgEnd = loadAvg();
   const report = {
     machine,
     settings: { quick: QUICK, filter: opt.filter || null, caseBudgetMs: CASE_BUDGET_MS, headlineBudgetMs: HEADLINE_BUDGET_MS, minRounds: MIN_ROUNDS, headlineMinRounds: HEADLINE_MIN_ROUNDS, warmMs: WARM_MS, sampleMs: SAMPLE_MS, nodeSeconds: +nodeSeconds.toFixed(1) },
@@ -770,10 +659,8 @@ async function main() {
     crossCheck,
     cases: results,
   };
-  mkdirSync(join(HERE, "results"), { recursive: true });
-  writeFileSync(join(HERE, "results", `${base}.json`), JSON.stringify(report, null, 1) + "\n");
   const md = markdown(report);
-  writeFileSync(join(HERE, "results", `${base}.md`), md);
+  writeResults(base, report, md, { indent: 1 });
   console.log("\n" + md);
   console.log(`wrote results/${base}.json and results/${base}.md`);
 }

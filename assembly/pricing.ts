@@ -18,6 +18,20 @@ import {
   return u > 0 ? 1.0 : u < 0 ? 0.0 : 0.5;
 }
 
+/** The six outputs (price, Δ, Γ, vega, θ, ρ) of option offset o (bytes). */
+// @ts-ignore: decorator
+@inline function store6(
+  o: usize, price: usize, delta: usize, gamma: usize, vega: usize, theta: usize, rho: usize,
+  x0: f64, x1: f64, x2: f64, x3: f64, x4: f64, x5: f64,
+): void {
+  store<f64>(price + o, x0);
+  store<f64>(delta + o, x1);
+  store<f64>(gamma + o, x2);
+  store<f64>(vega + o, x3);
+  store<f64>(theta + o, x4);
+  store<f64>(rho + o, x5);
+}
+
 // @ts-ignore: decorator
 @inline function b76Valid(F: f64, K: f64, T: f64, v: f64, r: f64): bool {
   return F > 0 && F < Infinity && K >= 0 && K < Infinity && T >= 0 && T < Infinity && v >= 0 && v < Infinity && r - r == 0;
@@ -34,12 +48,7 @@ function black76One(
   const v = load<f64>(vol + o);
   const r = load<f64>(rate + o);
   if (!b76Valid(F, K, T, v, r)) {
-    store<f64>(price + o, NaN);
-    store<f64>(delta + o, NaN);
-    store<f64>(gamma + o, NaN);
-    store<f64>(vega + o, NaN);
-    store<f64>(theta + o, NaN);
-    store<f64>(rho + o, NaN);
+    store6(o, price, delta, gamma, vega, theta, rho, NaN, NaN, NaN, NaN, NaN, NaN);
     return;
   }
   const w: f64 = load<i32>(isCall + (<usize>i << 2)) != 0 ? 1.0 : -1.0;
@@ -71,19 +80,9 @@ function black76One(
   if (inverse) {
     const U = V / F;
     const dU = (dlt - U) / F;
-    store<f64>(price + o, U);
-    store<f64>(delta + o, dU);
-    store<f64>(gamma + o, (gam - 2 * dU) / F);
-    store<f64>(vega + o, veg / F);
-    store<f64>(theta + o, tht / F);
-    store<f64>(rho + o, rh / F);
+    store6(o, price, delta, gamma, vega, theta, rho, U, dU, (gam - 2 * dU) / F, veg / F, tht / F, rh / F);
   } else {
-    store<f64>(price + o, V);
-    store<f64>(delta + o, dlt);
-    store<f64>(gamma + o, gam);
-    store<f64>(vega + o, veg);
-    store<f64>(theta + o, tht);
-    store<f64>(rho + o, rh);
+    store6(o, price, delta, gamma, vega, theta, rho, V, dlt, gam, veg, tht, rh);
   }
 }
 
@@ -132,12 +131,7 @@ function bsmOne(
   const r = load<f64>(rate + o);
   const y = load<f64>(q + o);
   if (!(b76Valid(S, K, T, v, r) && y - y == 0)) {
-    store<f64>(price + o, NaN);
-    store<f64>(delta + o, NaN);
-    store<f64>(gamma + o, NaN);
-    store<f64>(vega + o, NaN);
-    store<f64>(theta + o, NaN);
-    store<f64>(rho + o, NaN);
+    store6(o, price, delta, gamma, vega, theta, rho, NaN, NaN, NaN, NaN, NaN, NaN);
     return;
   }
   const w: f64 = load<i32>(isCall + (<usize>i << 2)) != 0 ? 1.0 : -1.0;
@@ -215,6 +209,74 @@ const E_SHARE_MIN: f64 = 1e-290;
   const ok = f64x2.gt(e1, f64x2.splat(E_SHARE_MIN));
   const shared = f64x2.mul(e1, FK);
   return v128.all_true<i64>(ok) ? shared : v128.bitselect(shared, vexpNegHalfSq(d2), ok);
+}
+
+// ---- kernel dispatch -------------------------------------------------------------------------------------------------
+// The three kernels share one driver: whole blocks (SIMD build), then pairs, then the scalar tail; a block that is not
+// all valid and live is redone pair by pair. `kind` is a compile-time constant at every call site (the branches fold
+// away), and the parameter list is the union of the kernels': `fwd` is F (Black-76) or S (bsm), `q` is bsm's dividend
+// yield column, `inverse` is Black-76's coin-settled flag; the slots a kernel does not have are passed as 0, unused.
+const K_B76: i32 = 0; // black76
+const K_B76P: i32 = 1; // black76Price
+const K_BSM: i32 = 2; // bsm
+
+/** A block's fallback: options i0 … i0 + B76_BLOCK − 1 pair by pair (masked). */
+// @ts-ignore: decorator
+@inline function blockFallback(
+  kind: i32, i0: i32, fwd: usize, strike: usize, t: usize, vol: usize, rate: usize, q: usize, isCall: usize,
+  inverse: i32, price: usize, delta: usize, gamma: usize, vega: usize, theta: usize, rho: usize,
+): void {
+  if (kind == K_B76) {
+    for (let j = 0; j < B76_BLOCK; j += 2) {
+      b76PairAt(i0 + j, fwd, strike, t, vol, rate, isCall, inverse, price, delta, gamma, vega, theta, rho);
+    }
+  } else if (kind == K_B76P) {
+    for (let j = 0; j < B76_BLOCK; j += 2) {
+      b76pPairAt(i0 + j, fwd, strike, t, vol, rate, isCall, inverse, price);
+    }
+  } else {
+    for (let j = 0; j < B76_BLOCK; j += 2) {
+      bsmPairAt(i0 + j, fwd, strike, t, vol, rate, q, isCall, price, delta, gamma, vega, theta, rho);
+    }
+  }
+}
+
+/** Kernel `kind` over n options: blocks, then pairs (SIMD build), then one by one. */
+// @ts-ignore: decorator
+@inline function drive(
+  kind: i32, n: i32, fwd: usize, strike: usize, t: usize, vol: usize, rate: usize, q: usize, isCall: usize,
+  inverse: i32, price: usize, delta: usize, gamma: usize, vega: usize, theta: usize, rho: usize,
+): void {
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    for (; i + B76_BLOCK <= n; i += B76_BLOCK) {
+      if (kind == K_B76) {
+        b76Block(i, fwd, strike, t, vol, rate, isCall, inverse, price, delta, gamma, vega, theta, rho);
+      } else if (kind == K_B76P) {
+        b76pBlock(i, fwd, strike, t, vol, rate, isCall, inverse, price);
+      } else {
+        bsmBlock(i, fwd, strike, t, vol, rate, q, isCall, price, delta, gamma, vega, theta, rho);
+      }
+    }
+    if (kind == K_B76) {
+      for (; i + 2 <= n; i += 2) {
+        b76PairAt(i, fwd, strike, t, vol, rate, isCall, inverse, price, delta, gamma, vega, theta, rho);
+      }
+    } else if (kind == K_B76P) {
+      for (; i + 2 <= n; i += 2) b76pPairAt(i, fwd, strike, t, vol, rate, isCall, inverse, price);
+    } else {
+      for (; i + 2 <= n; i += 2) bsmPairAt(i, fwd, strike, t, vol, rate, q, isCall, price, delta, gamma, vega, theta, rho);
+    }
+  }
+  for (; i < n; i++) {
+    if (kind == K_B76) {
+      black76One(i, fwd, strike, t, vol, rate, isCall, inverse, price, delta, gamma, vega, theta, rho);
+    } else if (kind == K_B76P) {
+      black76PriceOne(i, fwd, strike, t, vol, rate, isCall, inverse, price);
+    } else {
+      bsmOne(i, fwd, strike, t, vol, rate, q, isCall, price, delta, gamma, vega, theta, rho);
+    }
+  }
 }
 
 // ---- exported kernels -----------------------------------------------------------------------------------------------
@@ -331,39 +393,62 @@ const S_E1: usize = 3 * B76_COL; // e^{−d1²/2}
 const S_E2: usize = 4 * B76_COL; // e^{−d2²/2}
 const S_DF: usize = 5 * B76_COL; // e^{−rT}
 
-/** Options i0 … i0 + B76_BLOCK − 1 of black76 (see the block pipeline above). */
-function b76Block(
-  i0: i32, forward: usize, strike: usize, t: usize, vol: usize, rate: usize, isCall: usize, inverse: i32,
-  price: usize, delta: usize, gamma: usize, vega: usize, theta: usize, rho: usize,
-): void {
+/**
+ * Stage 1 of every block pipeline: validity and s > 0 over the block, d1 and d2 into the scratch, and for Black-76
+ * F/K as well (S_FK). `bsm` is a compile-time constant: true for bsm (`fwd` is the spot S; q is checked finite and
+ * enters d1 as (r − q)·T; S_FK is left for stage 2), false for black76 / black76Price (`q` unused). Returns whether
+ * every lane of the block is valid with s > 0 (else the caller redoes the block per pair, masked).
+ */
+// @ts-ignore: decorator
+@inline function blockStage1(
+  bsm: bool, i0: i32, fwd: usize, strike: usize, t: usize, vol: usize, rate: usize, q: usize,
+): bool {
   const sc = B76_SCRATCH;
   const zero = fsplat(0.0);
-  // stage 1: validity, d1, d2, F/K
   let ok = i64x2.splat(-1);
   for (let j = 0; j < B76_BLOCK; j += 2) {
     const o = <usize>(i0 + j) << 3;
     const so = <usize>j << 3;
-    const F = v128.load(forward + o);
+    const F = v128.load(fwd + o);
     const K = v128.load(strike + o);
     const T = v128.load(t + o);
     const v = v128.load(vol + o);
     const r = v128.load(rate + o);
-    const s = f64x2.mul(v, f64x2.sqrt(T));
-    ok = v128.and(ok, v128.and(vValid(F, K, T, v, r), f64x2.gt(s, zero)));
-    const FK = f64x2.div(F, K);
-    const xs = f64x2.div(vlog(FK), s);
-    const h = f64x2.mul(vf(F_HALF), s);
-    v128.store(sc + S_D1 + so, f64x2.add(xs, h));
-    v128.store(sc + S_D2 + so, f64x2.sub(xs, h));
-    v128.store(sc + S_FK + so, FK);
-  }
-  if (!v128.all_true<i64>(ok)) {
-    for (let j = 0; j < B76_BLOCK; j += 2) {
-      b76PairAt(i0 + j, forward, strike, t, vol, rate, isCall, inverse, price, delta, gamma, vega, theta, rho);
+    if (bsm) {
+      const y = v128.load(q + o);
+      const s = f64x2.mul(v, f64x2.sqrt(T));
+      const valid = v128.and(vValid(F, K, T, v, r), f64x2.eq(f64x2.sub(y, y), zero));
+      ok = v128.and(ok, v128.and(valid, f64x2.gt(s, zero)));
+      const xs = f64x2.div(f64x2.add(vlog(f64x2.div(F, K)), f64x2.mul(f64x2.sub(r, y), T)), s);
+      blockStoreD(so, xs, s);
+    } else {
+      const s = f64x2.mul(v, f64x2.sqrt(T));
+      ok = v128.and(ok, v128.and(vValid(F, K, T, v, r), f64x2.gt(s, zero)));
+      const FK = f64x2.div(F, K);
+      const xs = f64x2.div(vlog(FK), s);
+      blockStoreD(so, xs, s);
+      v128.store(sc + S_FK + so, FK);
     }
-    return;
   }
-  // stage 2: the exponentials (independent chains: e^{−d1²/2} then the shared/direct e^{−d2²/2}, and e^{−rT})
+  return v128.all_true<i64>(ok);
+}
+
+/** d1 = xs + s/2 and d2 = xs − s/2 into the scratch at pair offset so. */
+// @ts-ignore: decorator
+@inline function blockStoreD(so: usize, xs: v128, s: v128): void {
+  const h = f64x2.mul(vf(F_HALF), s);
+  v128.store(B76_SCRATCH + S_D1 + so, f64x2.add(xs, h));
+  v128.store(B76_SCRATCH + S_D2 + so, f64x2.sub(xs, h));
+}
+
+/**
+ * Stage 2 of the Black-76 pipelines (black76, black76Price): e^{−d1²/2} (S_E1), then the shared/direct e^{−d2²/2}
+ * (S_E2) — independent chains — and e^{−rT} (S_DF).
+ */
+// @ts-ignore: decorator
+@inline function b76Stage2(i0: i32, t: usize, rate: usize): void {
+  const sc = B76_SCRATCH;
+  const zero = fsplat(0.0);
   for (let j = 0; j < B76_BLOCK; j += 2) {
     const o = <usize>(i0 + j) << 3;
     const so = <usize>j << 3;
@@ -375,13 +460,41 @@ function b76Block(
     const x = f64x2.mul(f64x2.neg(v128.load(rate + o)), v128.load(t + o));
     v128.store(sc + S_DF + so, v128.all_true<i64>(f64x2.eq(x, zero)) ? vf(F_ONE) : vexp(x));
   }
-  // stage 3: N(w·d1), N(w·d2) (over d1, d2 in the scratch)
+}
+
+/** N(w·d) for the pair at scratch addresses dAt (d) and eAt (e^{−d²/2}). */
+// @ts-ignore: decorator
+@inline function blockNormCdf(w: v128, dAt: usize, eAt: usize): v128 {
+  return vnormCdf(f64x2.mul(w, v128.load(dAt)), v128.load(eAt));
+}
+
+/** Stage 3 of black76 and bsm: N(w·d1), N(w·d2) over d1, d2 in the scratch (in place). */
+// @ts-ignore: decorator
+@inline function blockStage3(i0: i32, isCall: usize): void {
+  const sc = B76_SCRATCH;
   for (let j = 0; j < B76_BLOCK; j += 2) {
     const so = <usize>j << 3;
     const w = vSign(isCall, i0 + j);
-    v128.store(sc + S_D1 + so, vnormCdf(f64x2.mul(w, v128.load(sc + S_D1 + so)), v128.load(sc + S_E1 + so)));
-    v128.store(sc + S_D2 + so, vnormCdf(f64x2.mul(w, v128.load(sc + S_D2 + so)), v128.load(sc + S_E2 + so)));
+    v128.store(sc + S_D1 + so, blockNormCdf(w, sc + S_D1 + so, sc + S_E1 + so));
+    v128.store(sc + S_D2 + so, blockNormCdf(w, sc + S_D2 + so, sc + S_E2 + so));
   }
+}
+
+/** Options i0 … i0 + B76_BLOCK − 1 of black76 (see the block pipeline above). */
+function b76Block(
+  i0: i32, forward: usize, strike: usize, t: usize, vol: usize, rate: usize, isCall: usize, inverse: i32,
+  price: usize, delta: usize, gamma: usize, vega: usize, theta: usize, rho: usize,
+): void {
+  const sc = B76_SCRATCH;
+  // stage 1: validity, d1, d2, F/K; a block with an invalid or s = 0 lane is redone per pair
+  if (!blockStage1(false, i0, forward, strike, t, vol, rate, 0)) {
+    blockFallback(K_B76, i0, forward, strike, t, vol, rate, 0, isCall, inverse, price, delta, gamma, vega, theta, rho);
+    return;
+  }
+  // stage 2: the exponentials
+  b76Stage2(i0, t, rate);
+  // stage 3: N(w·d1), N(w·d2) (over d1, d2 in the scratch)
+  blockStage3(i0, isCall);
   // stage 4: price and Greeks (b76Pair's unmasked form)
   for (let j = 0; j < B76_BLOCK; j += 2) {
     const i = i0 + j;
@@ -435,18 +548,7 @@ export function black76(
   n: i32, forward: usize, strike: usize, t: usize, vol: usize, rate: usize, isCall: usize, inverse: i32,
   price: usize, delta: usize, gamma: usize, vega: usize, theta: usize, rho: usize,
 ): void {
-  let i = 0;
-  if (ASC_FEATURE_SIMD) {
-    for (; i + B76_BLOCK <= n; i += B76_BLOCK) {
-      b76Block(i, forward, strike, t, vol, rate, isCall, inverse, price, delta, gamma, vega, theta, rho);
-    }
-    for (; i + 2 <= n; i += 2) {
-      b76PairAt(i, forward, strike, t, vol, rate, isCall, inverse, price, delta, gamma, vega, theta, rho);
-    }
-  }
-  for (; i < n; i++) {
-    black76One(i, forward, strike, t, vol, rate, isCall, inverse, price, delta, gamma, vega, theta, rho);
-  }
+  drive(K_B76, n, forward, strike, t, vol, rate, 0, isCall, inverse, price, delta, gamma, vega, theta, rho);
 }
 
 /** One f64x2 pair of black76Price at option i, any inputs (the masked per-pair path; the blocks' fallback). */
@@ -491,50 +593,21 @@ function b76pBlock(
   i0: i32, forward: usize, strike: usize, t: usize, vol: usize, rate: usize, isCall: usize, inverse: i32, price: usize,
 ): void {
   const sc = B76_SCRATCH;
-  const zero = fsplat(0.0);
-  // stage 1: validity, d1, d2, F/K
-  let ok = i64x2.splat(-1);
-  for (let j = 0; j < B76_BLOCK; j += 2) {
-    const o = <usize>(i0 + j) << 3;
-    const so = <usize>j << 3;
-    const F = v128.load(forward + o);
-    const K = v128.load(strike + o);
-    const T = v128.load(t + o);
-    const v = v128.load(vol + o);
-    const r = v128.load(rate + o);
-    const s = f64x2.mul(v, f64x2.sqrt(T));
-    ok = v128.and(ok, v128.and(vValid(F, K, T, v, r), f64x2.gt(s, zero)));
-    const FK = f64x2.div(F, K);
-    const xs = f64x2.div(vlog(FK), s);
-    const h = f64x2.mul(vf(F_HALF), s);
-    v128.store(sc + S_D1 + so, f64x2.add(xs, h));
-    v128.store(sc + S_D2 + so, f64x2.sub(xs, h));
-    v128.store(sc + S_FK + so, FK);
-  }
-  if (!v128.all_true<i64>(ok)) {
-    for (let j = 0; j < B76_BLOCK; j += 2) {
-      b76pPairAt(i0 + j, forward, strike, t, vol, rate, isCall, inverse, price);
-    }
+  // stage 1: validity, d1, d2, F/K; a block with an invalid or s = 0 lane is redone per pair
+  if (!blockStage1(false, i0, forward, strike, t, vol, rate, 0)) {
+    blockFallback(K_B76P, i0, forward, strike, t, vol, rate, 0, isCall, inverse, price, 0, 0, 0, 0, 0);
     return;
   }
-  // stage 2: the exponentials (as in b76Block, including the e^{−rT} = 1 shortcut for r·T = ±0 in both lanes)
-  for (let j = 0; j < B76_BLOCK; j += 2) {
-    const o = <usize>(i0 + j) << 3;
-    const so = <usize>j << 3;
-    const e1 = vexpNegHalfSq(v128.load(sc + S_D1 + so));
-    v128.store(sc + S_E1 + so, e1);
-    v128.store(sc + S_E2 + so, vShareExp(e1, v128.load(sc + S_FK + so), v128.load(sc + S_D2 + so)));
-    const x = f64x2.mul(f64x2.neg(v128.load(rate + o)), v128.load(t + o));
-    v128.store(sc + S_DF + so, v128.all_true<i64>(f64x2.eq(x, zero)) ? vf(F_ONE) : vexp(x));
-  }
+  // stage 2: the exponentials (as in b76Block)
+  b76Stage2(i0, t, rate);
   // stage 3: N(w·d1), N(w·d2) and the price w·D·(F·N(w·d1) − K·N(w·d2)) [/ F]
   for (let j = 0; j < B76_BLOCK; j += 2) {
     const i = i0 + j;
     const o = <usize>i << 3;
     const so = <usize>j << 3;
     const w = vSign(isCall, i);
-    const n1 = vnormCdf(f64x2.mul(w, v128.load(sc + S_D1 + so)), v128.load(sc + S_E1 + so));
-    const n2 = vnormCdf(f64x2.mul(w, v128.load(sc + S_D2 + so)), v128.load(sc + S_E2 + so));
+    const n1 = blockNormCdf(w, sc + S_D1 + so, sc + S_E1 + so);
+    const n2 = blockNormCdf(w, sc + S_D2 + so, sc + S_E2 + so);
     const F = v128.load(forward + o);
     let V = f64x2.mul(f64x2.mul(w, v128.load(sc + S_DF + so)), f64x2.sub(f64x2.mul(F, n1), f64x2.mul(v128.load(strike + o), n2)));
     if (inverse) V = f64x2.div(V, F);
@@ -545,18 +618,7 @@ function b76pBlock(
 export function black76Price(
   n: i32, forward: usize, strike: usize, t: usize, vol: usize, rate: usize, isCall: usize, inverse: i32, price: usize,
 ): void {
-  let i = 0;
-  if (ASC_FEATURE_SIMD) {
-    for (; i + B76_BLOCK <= n; i += B76_BLOCK) {
-      b76pBlock(i, forward, strike, t, vol, rate, isCall, inverse, price);
-    }
-    for (; i + 2 <= n; i += 2) {
-      b76pPairAt(i, forward, strike, t, vol, rate, isCall, inverse, price);
-    }
-  }
-  for (; i < n; i++) {
-    black76PriceOne(i, forward, strike, t, vol, rate, isCall, inverse, price);
-  }
+  drive(K_B76P, n, forward, strike, t, vol, rate, 0, isCall, inverse, price, 0, 0, 0, 0, 0);
 }
 
 /** One f64x2 pair of bsm at option i, any inputs (the masked per-pair path; the blocks' fallback). */
@@ -624,30 +686,9 @@ function bsmBlock(
   price: usize, delta: usize, gamma: usize, vega: usize, theta: usize, rho: usize,
 ): void {
   const sc = B76_SCRATCH;
-  const zero = fsplat(0.0);
-  // stage 1: validity, d1, d2
-  let ok = i64x2.splat(-1);
-  for (let j = 0; j < B76_BLOCK; j += 2) {
-    const o = <usize>(i0 + j) << 3;
-    const so = <usize>j << 3;
-    const S = v128.load(spot + o);
-    const K = v128.load(strike + o);
-    const T = v128.load(t + o);
-    const v = v128.load(vol + o);
-    const r = v128.load(rate + o);
-    const y = v128.load(q + o);
-    const s = f64x2.mul(v, f64x2.sqrt(T));
-    const valid = v128.and(vValid(S, K, T, v, r), f64x2.eq(f64x2.sub(y, y), zero));
-    ok = v128.and(ok, v128.and(valid, f64x2.gt(s, zero)));
-    const xs = f64x2.div(f64x2.add(vlog(f64x2.div(S, K)), f64x2.mul(f64x2.sub(r, y), T)), s);
-    const h = f64x2.mul(vf(F_HALF), s);
-    v128.store(sc + S_D1 + so, f64x2.add(xs, h));
-    v128.store(sc + S_D2 + so, f64x2.sub(xs, h));
-  }
-  if (!v128.all_true<i64>(ok)) {
-    for (let j = 0; j < B76_BLOCK; j += 2) {
-      bsmPairAt(i0 + j, spot, strike, t, vol, rate, q, isCall, price, delta, gamma, vega, theta, rho);
-    }
+  // stage 1: validity, d1, d2; a block with an invalid or s = 0 lane is redone per pair
+  if (!blockStage1(true, i0, spot, strike, t, vol, rate, q)) {
+    blockFallback(K_BSM, i0, spot, strike, t, vol, rate, q, isCall, 0, price, delta, gamma, vega, theta, rho);
     return;
   }
   // stage 2: the exponentials (S_DF holds e^{−rT}, S_FK e^{−qT})
@@ -666,12 +707,7 @@ function bsmBlock(
     v128.store(sc + S_FK + so, Dq);
   }
   // stage 3: N(w·d1), N(w·d2) (over d1, d2 in the scratch)
-  for (let j = 0; j < B76_BLOCK; j += 2) {
-    const so = <usize>j << 3;
-    const w = vSign(isCall, i0 + j);
-    v128.store(sc + S_D1 + so, vnormCdf(f64x2.mul(w, v128.load(sc + S_D1 + so)), v128.load(sc + S_E1 + so)));
-    v128.store(sc + S_D2 + so, vnormCdf(f64x2.mul(w, v128.load(sc + S_D2 + so)), v128.load(sc + S_E2 + so)));
-  }
+  blockStage3(i0, isCall);
   // stage 4: price and Greeks (bsmPairAt's operations with every lane live and valid)
   for (let j = 0; j < B76_BLOCK; j += 2) {
     const i = i0 + j;
@@ -708,16 +744,5 @@ export function bsm(
   n: i32, spot: usize, strike: usize, t: usize, vol: usize, rate: usize, q: usize, isCall: usize,
   price: usize, delta: usize, gamma: usize, vega: usize, theta: usize, rho: usize,
 ): void {
-  let i = 0;
-  if (ASC_FEATURE_SIMD) {
-    for (; i + B76_BLOCK <= n; i += B76_BLOCK) {
-      bsmBlock(i, spot, strike, t, vol, rate, q, isCall, price, delta, gamma, vega, theta, rho);
-    }
-    for (; i + 2 <= n; i += 2) {
-      bsmPairAt(i, spot, strike, t, vol, rate, q, isCall, price, delta, gamma, vega, theta, rho);
-    }
-  }
-  for (; i < n; i++) {
-    bsmOne(i, spot, strike, t, vol, rate, q, isCall, price, delta, gamma, vega, theta, rho);
-  }
+  drive(K_BSM, n, spot, strike, t, vol, rate, q, isCall, 0, price, delta, gamma, vega, theta, rho);
 }

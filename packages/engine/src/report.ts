@@ -11,7 +11,7 @@ import type { MarginResult } from "./margin/result.js";
 import { standardMargin } from "./margin/standard.js";
 import { parseMarket } from "./market/snapshot.js";
 import { parseBook } from "./model.js";
-import { type EsMarginResult, esMarginResolved, esPolicySchema, esScenarios } from "./margin/es.js";
+import { type EsMarginResult, esMarginResolved, esPolicySchema } from "./margin/es.js";
 import { type Valuation, valueBook } from "./valuation.js";
 import { parseWith } from "./validate.js";
 
@@ -72,7 +72,6 @@ export function marginReport(engine: Engine, bookInput: unknown, marketInput: un
   const risk = parseWith(riskModelSchema, riskInput, "riskModel");
   const k = engine.kernels;
   const { valuation, resolved } = valueBook(k, book, market);
-  const U = resolved.underlyings.length;
 
   // Grid: the scenario-grid engine, one underlying at a time, summed without offset (as the venues do).
   const gp = policy?.method === "grid" ? policy : { method: "grid" as const, preset: "deribit" as const, mode: "X:PM" as const };
@@ -106,7 +105,6 @@ export function marginReport(engine: Engine, bookInput: unknown, marketInput: un
     "riskModel",
   );
   const esResult = esMarginResolved(k, book, market, valuation, resolved, esPolicy);
-  const sc = esScenarios(k, resolved.underlyings, esPolicy);
   const monteCarlo = {
     requirement: Math.max(0, esResult.es.es),
     var: esResult.es.var,
@@ -116,11 +114,7 @@ export function marginReport(engine: Engine, bookInput: unknown, marketInput: un
     horizonDays: risk.horizonDays,
     /** "fast": P&L surfaces per underlying (error estimate in margin.es); "full": every option in every scenario */
     revaluation: esPolicy.revaluation,
-    worst: esResult.worst.map((w) => ({
-      index: w.index,
-      pnl: w.pnl,
-      moves: Object.fromEntries(resolved.underlyings.map((u, ui) => [u, Math.expm1(sc.spotLogReturn[w.index * U + ui]!)])),
-    })),
+    worst: esResult.worst.map((w, i) => ({ index: w.index, pnl: w.pnl, moves: esResult.es.worstMoves[i]! })),
     margin: esResult,
   };
   const requirement = Math.max(gridRequirement, monteCarlo.requirement);

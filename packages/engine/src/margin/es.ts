@@ -491,6 +491,8 @@ export interface EsDetails {
   volatility?: { underlying: string; forecast: number; used: number }[];
   /** Euler contributions (USD); Σ byUnderlying = es; Σ byPosition = es − residual (fast path interpolation error) */
   contributions: { byUnderlying: { underlying: string; es: number }[]; byPosition: { instrument: string; es: number }[]; residual: number };
+  /** spot moves (simple returns) per underlying in each of the worst scenarios, in `worst` order */
+  worstMoves: Record<string, number>[];
   /** fast path: per underlying the surface's error estimate (USD, per scenario) */
   surfaces?: { underlying: string; nodes: [number, number]; errorEstimate: number }[];
   histogram: { lo: number; hi: number; counts: number[] };
@@ -758,6 +760,7 @@ export function esMarginResolved(k: Kernels, book: Book, market: Market, valuati
     es: t.es,
     measures,
     scenarios: sc.count,
+    worstMoves: Array.from(worstIdx, (sIdx) => Object.fromEntries(r.underlyings.map((u, ui) => [u, Math.expm1(sc.spotLogReturn[sIdx * U + ui]!)]))),
     weighted: weights !== undefined,
     horizon: sc.method === "mc" ? `${policy.model?.horizonDays ?? policy.horizon} day(s) (model)` : `${policy.horizon} row(s) of the history${policy.horizon > 1 ? ((policy.overlapping ?? true) ? ", overlapping" : ", non-overlapping") : ""}`,
     contributions: {

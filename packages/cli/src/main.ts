@@ -5,6 +5,7 @@ import { fileURLToPath } from "node:url";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { parse as parseCsv } from "csv-parse/sync";
 import { createEngine, type GridPolicy, type MarginPolicy, marginReport, marketFromQuotes, OffsetInputError, quotesFromDeribit, tickerFromChainRow } from "@offset/engine";
+import { progressBar } from "./progress.js";
 import { renderExplanation, renderGreeks, renderMarginReport, renderSnapshot, renderValuation, renderWhatIf } from "./render.js";
 
 const examples = (file: string) => fileURLToPath(new URL(`../../../examples/${file}`, import.meta.url));
@@ -84,8 +85,16 @@ program
     }
     const riskModel = { ...(risk as object), ...pick(opts, ["scenarios", "seed", "confidence"]) };
     const engine = await createEngine({ backend: opts.backend });
+    // progress bar on stderr for long ES runs (TTY only, never with --json): the policy's and the report's MC ES
+    const bar = progressBar(process.stderr, !opts.json);
+    if (bar.progress && "method" in policy && (policy.method === "hs" || policy.method === "fhs" || policy.method === "mc")) policy = { ...policy, progress: bar.progress } as MarginPolicy;
     const started = performance.now();
-    const report = marginReport(engine, book, market, riskModel, policy);
+    let report;
+    try {
+      report = marginReport(engine, book, market, riskModel, policy, bar.progress ? { progress: bar.progress } : {});
+    } finally {
+      bar.stop();
+    }
     const ms = performance.now() - started;
     const explained = engine.explainMargin(book, market, gridPolicy, { worst: 5 });
     if (opts.json) console.log(JSON.stringify({ ...report, explanation: explained.explanation, thresholds: explained.thresholds }, null, 2));

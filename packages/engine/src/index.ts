@@ -67,7 +67,7 @@ export { VolSurface, CALENDAR_TOLERANCE, type ExpirySlice, type ArbitrageReport,
 export { tickerFromChainRow, type ChainRow } from "./adapters/deribit-chain.js";
 export { resolveBook, optionGreeks, scenarioPnl, type ResolvedBook, type ResolvedPosition, type Scenarios } from "./portfolio.js";
 export { valueBook, valueColumns, portfolioOutputs, type Valuation, type ValuationColumns, type PositionValuation, type PositionGreeks, type ValueOptions } from "./valuation.js";
-export { marginReport, GRID_SPOT_MOVES, GRID_VOL_SHIFTS, type MarginReport, type GridResult, type RiskModelInput } from "./report.js";
+export { marginReport, GRID_SPOT_MOVES, GRID_VOL_SHIFTS, type MarginReport, type MarginReportOptions, type GridResult, type RiskModelInput } from "./report.js";
 export {
   impliedVolBlack76,
   impliedVolBsm,
@@ -224,6 +224,8 @@ export {
   tailWeights,
   type EsPolicy,
   type EsPolicyInput,
+  type EsProgress,
+  type EsStage,
   type EsDetails,
   type EsMeasure,
   type EsMarginResult,

@@ -11,7 +11,7 @@ import type { MarginResult } from "./margin/result.js";
 import { standardMargin } from "./margin/standard.js";
 import { parseMarket } from "./market/snapshot.js";
 import { parseBook } from "./model.js";
-import { type EsMarginResult, esMarginResolved, esPolicySchema } from "./margin/es.js";
+import { type EsMarginResult, esMarginResolved, esPolicySchema, type EsProgress } from "./margin/es.js";
 import { type Valuation, valueBook } from "./valuation.js";
 import { parseWith } from "./validate.js";
 
@@ -66,7 +66,12 @@ export interface MarginReport {
   excess: number;
 }
 
-export function marginReport(engine: Engine, bookInput: unknown, marketInput: unknown, riskInput: unknown, policy?: MarginPolicy): MarginReport {
+export interface MarginReportOptions {
+  /** progress of the report's Monte Carlo ES (see EsPolicy.progress); the engine does no I/O */
+  progress?: EsProgress;
+}
+
+export function marginReport(engine: Engine, bookInput: unknown, marketInput: unknown, riskInput: unknown, policy?: MarginPolicy, options: MarginReportOptions = {}): MarginReport {
   const book = parseBook(bookInput);
   const market = parseMarket(marketInput);
   const risk = parseWith(riskModelSchema, riskInput, "riskModel");
@@ -101,6 +106,7 @@ export function marginReport(engine: Engine, bookInput: unknown, marketInput: un
       seed: risk.seed,
       confidence: risk.confidence,
       worst: 5,
+      ...(options.progress ? { progress: options.progress } : {}),
     },
     "riskModel",
   );

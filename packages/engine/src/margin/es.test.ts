@@ -359,3 +359,34 @@ describe("FHS on BTC/ETH daily history: the March 2020 crash", () => {
     expect(at("2020-03-12")["HS ES 99% USD"] / at("2020-03-11")["HS ES 99% USD"]).toBeLessThan(at("2020-03-12")["FHS ES 99% USD"] / at("2020-03-11")["FHS ES 99% USD"]);
   });
 });
+
+describe("progress callback (EsPolicy.progress): reported per chunk, results unchanged", () => {
+  it("MC fast and full: stages in order, done rises to total, the same bits as without the callback", async () => {
+    const e = await createEngine({ backend: "js" });
+    // 140,001 scenarios: 70,001 draws = 2 RNG streams of 65,536; revaluation in 3 chunks of 65,536
+    for (const revaluation of ["fast", "full"] as const) {
+      const policy = { method: "mc" as const, model, scenarios: 140_001, seed: 3, revaluation, worst: 3 };
+      const events: [string, number, number][] = [];
+      const withBar = e.margin(exampleBook, market, { ...policy, progress: (stage, done, total) => events.push([stage, done, total]) });
+      const without = e.margin(exampleBook, market, policy);
+      expect(withBar.es.es).toBe(without.es.es);
+      expect(withBar.initialMargin).toBe(without.initialMargin);
+      expect(events).toEqual([
+        ["scenarios", 65_536, 70_001],
+        ["scenarios", 70_001, 70_001],
+        ["revaluation", 65_536, 140_001],
+        ["revaluation", 131_072, 140_001],
+        ["revaluation", 140_001, 140_001],
+      ]);
+    }
+  });
+
+  it("the report's Monte Carlo ES reports through marginReport's options; a non-function is rejected", async () => {
+    const e = await createEngine({ backend: "js" });
+    const stages = new Set<string>();
+    const { marginReport } = await import("../index.js");
+    marginReport(e, exampleBook, market, { ...model, scenarios: 2_000 }, undefined, { progress: (s) => stages.add(s) });
+    expect([...stages]).toEqual(["scenarios", "revaluation"]);
+    expect(() => e.margin(exampleBook, market, { method: "mc", model, scenarios: 100, progress: 1 as never })).toThrow(/policy\.progress: expected a function/);
+  });
+});

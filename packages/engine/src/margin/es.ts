@@ -36,13 +36,16 @@ import { type MarginComponent, type MarginResult, marginStatus, type WorstScenar
 const FULL_CHUNK_SCENARIOS = 1 << 16;
 
 /** Book P&L per scenario by full revaluation (portfolio.ts scenarioPnl, the fused kernel) in chunks of scenarios. */
-export function fullPnl(k: Kernels, r: ResolvedBook, baseUsd: Float64Array, sc: Scenarios, out = new Float64Array(sc.count)): Float64Array {
+export function fullPnl(
+  k: Kernels, r: ResolvedBook, baseUsd: Float64Array, sc: Scenarios, out = new Float64Array(sc.count), onProgress?: (done: number, total: number) => void,
+): Float64Array {
   const U = r.underlyings.length;
   const chunk = FULL_CHUNK_SCENARIOS;
   for (let s = 0; s < sc.count; s += chunk) {
     const e = Math.min(sc.count, s + chunk);
     const part = { count: e - s, spotLogReturn: sc.spotLogReturn.subarray(s * U, e * U), volShift: sc.volShift.subarray(s * U, e * U) };
     out.set(scenarioPnl(k, r, baseUsd, part), s);
+    onProgress?.(e, sc.count);
   }
   return out;
 }
@@ -463,7 +466,17 @@ export const esPolicySchema = z.strictObject({
   maintenanceFactor: z.number().gt(0).max(1).default(0.75),
   worst: z.number().int().min(0).default(10),
   histogramBins: z.number().int().positive().default(40),
+  /**
+   * progress of long runs: called with the stage, units done and units in all (scenarios) after each chunk of
+   * scenario generation (MC: per RNG stream) and revaluation (per 65,536 scenarios). The engine does no I/O: a
+   * caller (the CLI) draws the bar. Does not change any result.
+   */
+  progress: z.custom<EsProgress>((f) => typeof f === "function", { message: "a function (stage, done, total) => void" }).optional(),
 });
+
+/** Stages reported to `EsPolicy.progress`, in the order they run (stressed/floor stages only when configured). */
+export type EsStage = "scenarios" | "stressed scenarios" | "revaluation" | "floor scenarios" | "floor revaluation";
+export type EsProgress = (stage: EsStage, done: number, total: number) => void;
 
 export type EsPolicyInput = z.input<typeof esPolicySchema>;
 export type EsPolicy = z.output<typeof esPolicySchema>;
@@ -581,8 +594,12 @@ export function esScenarios(k: Kernels, underlyings: string[], policy: EsPolicy,
   const scenarios = policy.scenarios ?? policy.model?.scenarios ?? 100_000;
   const seed = policy.seed ?? policy.model?.seed ?? 1;
   const copula = policy.copula ?? (policy.model && policy.model.studentT > 0 ? { studentT: policy.model.studentT } : "gaussian");
-  const mc = (cov: number[][], s: number, sd: number | bigint) =>
-    monteCarloScenarios(k, { assets: underlyings, covariance: cov, copula, scenarios: s, seed: sd, antithetic: policy.antithetic, spotVol: links, repair: "clip" });
+  const progress = policy.progress;
+  const mc = (cov: number[][], s: number, sd: number | bigint, stage: EsStage) =>
+    monteCarloScenarios(k, {
+      assets: underlyings, covariance: cov, copula, scenarios: s, seed: sd, antithetic: policy.antithetic, spotVol: links, repair: "clip",
+      ...(progress ? { onProgress: (done: number, total: number) => progress(stage, done, total) } : {}),
+    });
   let cov: number[][];
   if (returns && (floorWindow !== undefined || !policy.model)) {
     const lb = lookback(returns, policy);
@@ -599,16 +616,37 @@ export function esScenarios(k: Kernels, underlyings: string[], policy: EsPolicy,
   } else {
     return fail("policy", "a risk `model` (figures) or a `history` to estimate one from, for MC", undefined);
   }
-  const base = mc(cov, scenarios, seed);
+  const base = mc(cov, scenarios, seed, floorWindow !== undefined ? "floor scenarios" : "scenarios");
   if (!stressed || floorWindow !== undefined) return base;
   if (!returns) return fail("policy.history", "a price history to estimate the stressed covariance from", undefined);
   const sCov = stressedCovariance(returns, { window: { from: stressed.from, to: stressed.to } }).covariance;
   // the stressed draws use an independent stream family: seed + 1 (documented; any distinct seed would do)
-  const st = mc(sCov, scenarios, BigInt(seed) + 1n);
+  const st = mc(sCov, scenarios, BigInt(seed) + 1n, "stressed scenarios");
   return mixScenarioSets(base, st, stressed.weight);
 }
 
 const REPORTED = [0.975, 0.99, 0.995];
+
+/**
+ * Book P&L per scenario by the policy's revaluation; with `policy.progress` the fast path evaluates its surfaces in
+ * chunks of FULL_CHUNK_SCENARIOS (the same bits: every scenario is evaluated on its own) to report progress.
+ */
+function revalue(k: Kernels, r: ResolvedBook, baseUsd: Float64Array, sc: Scenarios, policy: EsPolicy, stage: EsStage): { pnl: Float64Array; surfaces?: PnlSurface[] } {
+  const progress = policy.progress;
+  const report = progress ? (done: number, total: number) => progress(stage, done, total) : undefined;
+  if (policy.revaluation !== "fast") return { pnl: fullPnl(k, r, baseUsd, sc, undefined, report) };
+  const surfaces = buildSurfaces(k, r, baseUsd, sc, policy.surface);
+  if (!report) return { pnl: surfacePnl(surfaces, sc, undefined, undefined, undefined, k), surfaces };
+  const U = r.underlyings.length;
+  const pnl = new Float64Array(sc.count);
+  for (let s = 0; s < sc.count; s += FULL_CHUNK_SCENARIOS) {
+    const e = Math.min(sc.count, s + FULL_CHUNK_SCENARIOS);
+    const part = { count: e - s, spotLogReturn: sc.spotLogReturn.subarray(s * U, e * U), volShift: sc.volShift.subarray(s * U, e * U) };
+    surfacePnl(surfaces, part, pnl.subarray(s, e), undefined, undefined, k);
+    report(e, sc.count);
+  }
+  return { pnl, surfaces };
+}
 
 function pct(x: number): string {
   const v = Math.expm1(x) * 100;
@@ -627,14 +665,7 @@ export function esMarginResolved(k: Kernels, book: Book, market: Market, valuati
   const alpha = policy.confidence;
   const weights = sc.weights;
 
-  let pnl: Float64Array;
-  let surfaces: PnlSurface[] | undefined;
-  if (policy.revaluation === "fast") {
-    surfaces = buildSurfaces(k, r, baseUsd, sc, policy.surface);
-    pnl = surfacePnl(surfaces, sc, undefined, undefined, undefined, k);
-  } else {
-    pnl = fullPnl(k, r, baseUsd, sc);
-  }
+  const { pnl, surfaces } = revalue(k, r, baseUsd, sc, policy, "revaluation");
   for (let s = 0; s < pnl.length; s++) if (!Number.isFinite(pnl[s]!)) throw new Error(`offset: ES revaluation produced ${pnl[s]} in scenario ${s}; this is a bug`);
   const w = weights ?? null;
   const t = k.varEs(pnl, w, alpha);
@@ -666,7 +697,7 @@ export function esMarginResolved(k: Kernels, book: Book, market: Market, valuati
   let floorEs: number | undefined;
   if (apc?.floorYears !== undefined) {
     const fsc = esScenarios(k, r.underlyings, policy, apc.floorYears);
-    const fp = policy.revaluation === "fast" ? surfacePnl(buildSurfaces(k, r, baseUsd, fsc, policy.surface), fsc, undefined, undefined, undefined, k) : fullPnl(k, r, baseUsd, fsc);
+    const fp = revalue(k, r, baseUsd, fsc, policy, "floor revaluation").pnl;
     floorEs = k.varEs(fp, fsc.weights ?? null, alpha).es;
   }
   const esCore = Math.max(0, t.es);

@@ -261,6 +261,8 @@ export interface MonteCarloOptions {
   /** matrices that are not positive definite: "error" (default) or repaired by eigenvalue clipping / jitter */
   repair?: "error" | "clip" | "jitter";
   spotVol?: SpotVolLinks;
+  /** called after each stream with (draws generated, draws in all): progress for long runs; no effect on the draws */
+  onProgress?: (done: number, total: number) => void;
 }
 
 /** Scenarios per RNG stream by default. */
@@ -331,6 +333,7 @@ export function monteCarloScenarios(k: Kernels, o: MonteCarloOptions): ScenarioS
     state.set(stream);
     k.rngJump(stream);
     k.correlatedNormals(rows, n, l, state, nu, x.subarray(first * n, (first + rows) * n));
+    o.onProgress?.(first + rows, draws);
   }
   if (antithetic) {
     for (let i = draws * n, j = 0; i < m * n; i++, j++) x[i] = 0 - x[j]!;

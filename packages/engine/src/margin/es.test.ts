@@ -390,3 +390,68 @@ describe("progress callback (EsPolicy.progress): reported per chunk, results unc
     expect(() => e.margin(exampleBook, market, { method: "mc", model, scenarios: 100, progress: 1 as never })).toThrow(/policy\.progress: expected a function/);
   });
 });
+
+describe("dynamic thresholds (policy.dynamic): the margin moves with today's EWMA vol within the APC bounds", () => {
+  // a synthetic daily BTC history: 600 Gaussian returns of 2% (Box–Muller over a fixed LCG), the last `tail` of
+  // them multiplied by `k` — the same HS scenarios up to the tail, a different EWMA forecast
+  function history(k: number, tail: number): string {
+    let state = 12345;
+    const uni = () => ((state = (Math.imul(state, 1103515245) + 12345) >>> 0), (state + 0.5) / 4294967296);
+    let p = 50000;
+    const lines = ["date,BTC"];
+    const day = Date.UTC(2020, 0, 1);
+    for (let i = 0; i <= 600; i++) {
+      lines.push(`${new Date(day + i * 86400000).toISOString().slice(0, 10)},${p}`);
+      const z = Math.sqrt(-2 * Math.log(uni())) * Math.cos(2 * Math.PI * uni());
+      p *= Math.exp(0.02 * z * (i >= 600 - tail ? k : 1));
+    }
+    return lines.join("\n");
+  }
+  const book = { positions: [{ instrument: "BTC-PERPETUAL", quantity: 1 }], collateral: {} };
+  const policy = (csv: string, dynamic: boolean) => ({
+    method: "hs" as const, history: csv, window: 500, revaluation: "full" as const,
+    addOns: { apc: { buffer: 0.25, floorYears: 1 } }, ...(dynamic ? { dynamic: {} } : {}),
+  });
+
+  it("needs the APC bounds; the factor is today's EWMA vol over the scenarios' vol (independent recomputation)", async () => {
+    const e = await createEngine({ backend: "js" });
+    const csv = history(2, 20);
+    expect(() => e.margin(book, market, { method: "hs", history: csv, dynamic: {} })).toThrow(/policy\.addOns\.apc/);
+    const r = e.margin(book, market, policy(csv, true));
+    const rets = logReturns(parsePriceCsv(csv), {});
+    const u = Array.from(rets.data);
+    const v0 = u.slice(0, 30).reduce((a, x) => a + x * x, 0) / 30;
+    const today = (await import("../risk/volatility.js")).ewmaVolatility(u, { lambda: 0.94, initialVariance: v0 }).at(-1)!;
+    const win = u.slice(-500);
+    const m = win.reduce((a, x) => a + x, 0) / 500;
+    const sd = Math.sqrt(win.reduce((a, x) => a + (x - m) ** 2, 0) / 500);
+    // same formulas, different summation order: 1e-12 relative
+    expect(r.es.dynamic!.factor).toBeCloseTo(today / sd, 12);
+    expect(r.es.dynamic!.byUnderlying[0]!.today).toBeCloseTo(today, 14);
+  });
+
+  it("rises with today's vol, and never falls below max(floor ES, (1 − buffer) × static ES margin)", async () => {
+    const e = await createEngine({ backend: "js" });
+    const rows = [0.2, 1, 2, 3].map((k) => {
+      const csv = history(k, 20);
+      const s = e.margin(book, market, policy(csv, false));
+      const d = e.margin(book, market, policy(csv, true));
+      return { k, factor: d.es.dynamic!.factor, static: s.es.esMargin, dynamic: d.es.esMargin, bound: d.es.dynamic!.bound, floor: d.es.floorEs!, im: d.initialMargin };
+    });
+    console.table(rows);
+    for (let i = 1; i < rows.length; i++) {
+      expect(rows[i]!.factor).toBeGreaterThan(rows[i - 1]!.factor);
+      expect(rows[i]!.dynamic).toBeGreaterThan(rows[i - 1]!.dynamic);
+    }
+    for (const x of rows) {
+      expect(x.dynamic).toBeGreaterThanOrEqual(x.floor);
+      expect(x.dynamic).toBeGreaterThanOrEqual(0.75 * x.static);
+      expect(x.dynamic).toBe(Math.max(x.static * x.factor, x.bound));
+      // IM = dynamic ES margin + 25% buffer on it (no grid, no other add-ons)
+      expect(x.im).toBeCloseTo(1.25 * x.dynamic, 8);
+    }
+    // calm (k = 0.2): today's vol is far below the window's, the bound binds; 3× vol: the margin is above the static one
+    expect(rows[0]!.dynamic).toBe(rows[0]!.bound);
+    expect(rows[3]!.dynamic).toBeGreaterThan(rows[3]!.static);
+  });
+});

@@ -13,6 +13,7 @@ import type { Book } from "../model.js";
 import { type ResolvedBook, scenarioPnl, type Scenarios } from "../portfolio.js";
 import { sampleCovariance, stressedCovariance, ledoitWolf, ewmaCovariance } from "../risk/covariance.js";
 import { logReturns, parsePriceCsv, type PriceHistory, type ReturnSeries } from "../risk/returns.js";
+import { ewmaVolatility } from "../risk/volatility.js";
 import {
   filteredHistoricalScenarios,
   historicalScenarios,
@@ -460,6 +461,12 @@ export const esPolicySchema = z.strictObject({
       apc: z.strictObject({ buffer: z.number().min(0).default(0.25), floorYears: z.number().positive().optional(), periodsPerYear: z.number().positive().default(365) }).optional(),
     })
     .default({}),
+  /**
+   * dynamic margin: the ES margin × today's EWMA(λ) vol / the vol the scenarios carry (per underlying, weighted by
+   * the underlyings' positive ES contributions), bounded below by the anti-procyclical bounds (needs `addOns.apc` and
+   * a `history`); see dynamicScale and margin/README.md "ES margin: dynamic thresholds"
+   */
+  dynamic: z.strictObject({ lambda: z.number().gt(0).lt(1).default(0.94), seedReturns: z.number().int().positive().default(30) }).optional(),
   /** IM = max(grid margin of this preset, ES margin) + add-ons; absent: ES margin + add-ons */
   combine: z.strictObject({ grid: z.enum(["deribit", "okx", "span"]), mode: z.enum(["S:PM", "X:PM"]).default("X:PM") }).optional(),
   /** MM = factor × IM */
@@ -512,6 +519,8 @@ export interface EsDetails {
   /** the ES margin before add-ons, its floor, and the grid margin when composed */
   esMargin: number;
   floorEs?: number;
+  /** policy.dynamic: the vol ratio per underlying, the factor, the static ES margin and the lower bound applied */
+  dynamic?: { factor: number; staticMargin: number; bound: number; byUnderlying: { underlying: string; today: number; scenarios: number; ratio: number }[] };
   gridMargin?: number;
 }
 
@@ -628,6 +637,55 @@ export function esScenarios(k: Kernels, underlyings: string[], policy: EsPolicy,
 const REPORTED = [0.975, 0.99, 0.995];
 
 /**
+ * The dynamic-threshold factor (policy.dynamic). Per underlying u:
+ *   today_u     = the EWMA(λ) volatility forecast after the last 1-row log return up to `asOf` (ewmaVolatility, σ²₀ the
+ *                 mean square of the first `seedReturns` returns) × √horizon (HS/FHS: horizon rows; MC: the model's
+ *                 horizonDays, i.e. a daily history is assumed),
+ *   scenarios_u = the (weighted) standard deviation of u's spot log return over the scenario set: the vol the ES
+ *                 was computed with,
+ *   ratio_u     = today_u / scenarios_u;
+ * factor = Σ_u c_u·ratio_u / Σ_u c_u with c_u = max(0, ES contribution of u) (equal weights when no c_u > 0).
+ * FHS scenarios already carry today's vol, so its factor is ≈ 1 by construction; HS and MC move with it.
+ */
+function dynamicScale(underlyings: string[], policy: EsPolicy, sc: ScenarioSet, undEs: Float64Array): NonNullable<EsDetails["dynamic"]> & { factor: number } {
+  const d = policy.dynamic!;
+  if (policy.history === undefined) return fail("policy.history", "a price history for today's EWMA vol (policy.dynamic)", undefined);
+  const h = typeof policy.history === "string" ? parsePriceCsv(policy.history) : policy.history;
+  const cols = underlyings.map((a) => policy.columns[a] ?? a);
+  const daily = logReturns(h, { horizon: 1, overlapping: false, assets: cols, missing: "common" });
+  let end = daily.rows;
+  if (policy.asOf !== undefined) {
+    end = 0;
+    while (end < daily.rows && daily.dates[end]! <= policy.asOf) end++;
+  }
+  if (end < d.seedReturns) fail("policy.dynamic.seedReturns", `at most the ${end} returns up to asOf`, d.seedReturns);
+  const horizon = sc.method === "mc" ? (policy.model?.horizonDays ?? policy.horizon) : policy.horizon;
+  const U = underlyings.length;
+  const w = sc.weights;
+  const byUnderlying = underlyings.map((underlying, u) => {
+    const col = new Float64Array(end);
+    for (let i = 0; i < end; i++) col[i] = daily.data[i * U + u]!;
+    let v0 = 0;
+    for (let i = 0; i < d.seedReturns; i++) v0 += col[i]! * col[i]!;
+    const vol = ewmaVolatility(col, { lambda: d.lambda, initialVariance: v0 / d.seedReturns });
+    const today = vol[end]! * Math.sqrt(horizon);
+    let W = 0;
+    let s1 = 0;
+    for (let s = 0; s < sc.count; s++) ((W += w ? w[s]! : 1), (s1 += (w ? w[s]! : 1) * sc.spotLogReturn[s * U + u]!));
+    const mean = s1 / W;
+    let s2 = 0;
+    for (let s = 0; s < sc.count; s++) s2 += (w ? w[s]! : 1) * (sc.spotLogReturn[s * U + u]! - mean) ** 2;
+    const scen = Math.sqrt(s2 / W);
+    return { underlying, today, scenarios: scen, ratio: scen > 0 ? today / scen : 1 };
+  });
+  let cw = 0;
+  let acc = 0;
+  for (let u = 0; u < U; u++) ((cw += Math.max(0, undEs[u]!)), (acc += Math.max(0, undEs[u]!) * byUnderlying[u]!.ratio));
+  const factor = cw > 0 ? acc / cw : byUnderlying.reduce((a, x) => a + x.ratio, 0) / U;
+  return { factor, staticMargin: 0, bound: 0, byUnderlying };
+}
+
+/**
  * Book P&L per scenario by the policy's revaluation; with `policy.progress` the fast path evaluates its surfaces in
  * chunks of FULL_CHUNK_SCENARIOS (the same bits: every scenario is evaluated on its own) to report progress.
  */
@@ -709,6 +767,23 @@ export function esMarginResolved(k: Kernels, book: Book, market: Market, valuati
     const lift = Math.max(0, floorEs - esCore);
     components.push({ name: `anti-procyclicality floor (${apc!.floorYears}-year lookback)`, value: lift, appliesTo: "both", description: `ES on the long lookback ${floorEs.toFixed(2)} USD` });
     esMarginValue += lift;
+  }
+  // dynamic thresholds (policy.dynamic): the margin moves with today's EWMA vol, never below
+  // max(10-year floor ES, (1 − buffer) × the static ES margin): a calm market can release at most the APC buffer
+  let dynamic: EsDetails["dynamic"];
+  if (policy.dynamic) {
+    if (!apc) fail("policy.addOns.apc", "the anti-procyclicality bounds (buffer, floorYears) for policy.dynamic", undefined);
+    const dyn = dynamicScale(r.underlyings, policy, sc, undEs);
+    const bound = Math.max(floorEs ?? 0, (1 - apc!.buffer) * esMarginValue);
+    const value = Math.max(esMarginValue * dyn.factor, bound);
+    dynamic = { ...dyn, staticMargin: esMarginValue, bound };
+    components.push({
+      name: `dynamic EWMA vol (×${dyn.factor.toFixed(3)}, λ ${policy.dynamic.lambda})`,
+      value: value - esMarginValue,
+      appliesTo: "both",
+      description: `${dyn.byUnderlying.map((x) => `${x.underlying} σ today ${x.today.toFixed(4)} / scenarios ${x.scenarios.toFixed(4)}`).join("; ")}; bound ${bound.toFixed(2)} USD`,
+    });
+    esMarginValue = value;
   }
   if (apc && apc.buffer > 0) {
     const b = apc.buffer * esMarginValue;
@@ -806,6 +881,7 @@ export function esMarginResolved(k: Kernels, book: Book, market: Market, valuati
   if (sc.volatility) es.volatility = r.underlyings.map((u, i) => ({ underlying: u, forecast: sc.volatility!.forecast[i]!, used: sc.volatility!.used[i]! }));
   if (surfaces) es.surfaces = surfaces.map((s) => ({ underlying: s.underlying, nodes: [s.nx, s.nv], errorEstimate: s.errorEstimate }));
   if (floorEs !== undefined) es.floorEs = floorEs;
+  if (dynamic) es.dynamic = dynamic;
   if (gridIm !== undefined) es.gridMargin = gridIm;
   return {
     method: sc.method,

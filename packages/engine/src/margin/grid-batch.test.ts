@@ -145,6 +145,31 @@ describe("gridBatch (held state)", () => {
     }
   });
 
+  it("ticks in a row and two states interleaved on one backend (wasm: columns resident between ticks, restored after other allocations)", () => {
+    const policy = POLICIES[1]![1];
+    const books = accounts(150, 31337);
+    const other = accounts(90, 2718);
+    for (const { name, e } of engines) {
+      const refM = e.marginBatch(books, market, policy);
+      const refV = e.marginBatch(books, moved, policy);
+      const refO = e.marginBatch(other, moved, policy);
+      const st = e.gridBatch(books, market, policy);
+      // nothing else allocates between these ticks: the wasm state reuses its resident columns
+      st.recompute(moved).recompute(moved);
+      expectColumns(st, refV, `${name} twice`);
+      st.recompute(market);
+      expectColumns(st, refM, `${name} back`);
+      // a second state's construction overwrites the same bytes: the first must restore its static columns
+      const st2 = e.gridBatch(other, moved, policy);
+      st.recompute(moved);
+      expectColumns(st, refV, `${name} after another state`);
+      st2.recompute(moved);
+      expectColumns(st2, refO, `${name} the other state`);
+      st.recompute(market).recompute(market);
+      expectColumns(st, refM, `${name} back twice`);
+    }
+  });
+
   it("bad input: not an array, the oracle add-on (needs per-position deltas)", () => {
     const e = engines[0]!.e;
     expect(() => e.gridBatch("x" as unknown as unknown[], market)).toThrow(/accounts/);

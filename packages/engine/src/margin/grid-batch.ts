@@ -21,7 +21,7 @@
 // Every operation is the per-account engine's, in the same order (the kernel twin documents the P&L forms): results
 // equal `marginBatch`'s bit for bit (tests). Not supported here: the oracle add-on (it needs per-position Black-76
 // deltas; use marginBatch) and the joint grid (off in batches).
-import type { GridAggregateInputs, Kernels } from "@offset/kernels";
+import type { Arena, GridAggregateInputs, Kernels, WasmExports } from "@offset/kernels";
 import { fail, OffsetInputError } from "../errors.js";
 import { type Market, parseMarket, usdPrice } from "../market/snapshot.js";
 import { type Book, parseBook } from "../model.js";
@@ -113,8 +113,8 @@ export class GridBatchState {
   private readonly planEx: Int32Array;
   // kernel inputs
   private readonly agg: GridAggregateInputs;
-  private readonly loss: Float64Array;
-  private readonly at: Int32Array;
+  private loss: Float64Array;
+  private at: Int32Array;
   // per-tick coefficients
   private readonly dynTerm: Int32Array;
   private readonly dynKind: Int8Array;
@@ -489,12 +489,17 @@ export class GridBatchState {
       const g1 = this.accGroup[a + 1]!;
       this.currency[a] = layouts[a] ? (g1 - g0 === 1 ? this.ccyNames[this.groupCcy[g0]!]! : "USD") : "";
     }
+    if (kernels.backend === "wasm" && "exports" in kernels && "arena" in kernels) {
+      this.wasm = new WasmTick((kernels as { exports: WasmExports }).exports, (kernels as { arena: Arena }).arena, this.agg, this.rows);
+    }
     this.recompute();
   }
 
   private readonly haircuts: { initial: number; maintenance: number }[];
   private cols = rowColumns(0);
-  private price = new Float64Array(0);
+  private price: Float64Array = new Float64Array(0);
+  /** wasm backends: the tick's columns in wasm memory (pointer tier, no per-call copies); null on js */
+  private readonly wasm: WasmTick | null = null;
 
   /** The market the figures are on. */
   get snapshot(): Market {
@@ -531,6 +536,32 @@ export class GridBatchState {
       this.ccyUnit[c] = x === "USD" && p.mode === "X:PM" ? 1 : (snap.underlyings[x]?.index ?? snap.prices[x] ?? 1);
     }
     this.market = market;
+    // wasm: the tick's columns live in wasm memory (begin() maps them; every write below goes there, no copies)
+    const w = this.wasm;
+    if (w) {
+      const mark = w.arena.mark();
+      try {
+        w.begin(this.agg);
+        this.cols = w.cols;
+        this.price = w.price;
+        this.loss = w.loss;
+        this.at = w.at;
+        this.tick(ur);
+      } finally {
+        w.arena.release(mark);
+        w.end();
+      }
+      return this;
+    }
+    this.tick(ur);
+    return this;
+  }
+
+  /** Steps 2–5 on the resolved instruments (the wasm path has mapped its columns). */
+  private tick(ur: ReturnType<typeof resolveBook>): void {
+    const I = this.instF.length;
+    const w = this.wasm;
+    const agg = w ? w.agg : this.agg;
     // 2. one Black-76 call over every (distinct option, shock) row
     const R = this.rows;
     if (this.cols.forward.length !== R) {
@@ -543,7 +574,7 @@ export class GridBatchState {
       const pid = this.pairPlan[q]!;
       fillOption(ur.options, optRow[this.pairInst[q]!]!, this.planPu[pid]!, this.plans[pid]!, cols, this.pairRow[q]!);
     }
-    const price = R > 0 ? this.kernels.black76Price(cols, false, this.price) : this.price;
+    const price = R > 0 ? (w ? w.black76Price() : this.kernels.black76Price(cols, false, this.price)) : this.price;
     const fwd = cols.forward;
     // marks per option instrument (the base shock's price; engine: mark = inverse ? usd0·(1/F) : usd0)
     for (let i = 0; i < I; i++) {
@@ -556,7 +587,7 @@ export class GridBatchState {
       this.instMarkUsd[i] = this.instInv[i] ? mark * S : usd0;
     }
     // 3. vectors (grid.ts addPosition's expressions per unit)
-    const pool = this.agg.pool;
+    const pool = agg.pool;
     for (let v = 0; v < this.vecOff.length; v++) {
       const i = this.vecInst[v]!;
       const pl = this.plans[this.vecPlan[v]!]!;
@@ -597,27 +628,27 @@ export class GridBatchState {
       }
     }
     // per-tick coefficients and dampeners
-    const coef = this.agg.termCoef;
+    const coef = agg.termCoef;
     for (let d = 0; d < this.dynTerm.length; d++) {
       const kind = this.dynKind[d]!;
       coef[this.dynTerm[d]!] = kind === COEF_QF ? this.dynQ[d]! * this.instF[this.dynRef[d]!]! : this.dynQ[d]! * this.assetPrice[this.dynRef[d]!]!;
     }
-    const termScale = this.agg.termScale;
+    const termScale = agg.termScale;
     for (let t = 0; t < termScale.length; t++) {
       const u = this.termScaleU[t]!;
       if (u >= 0) termScale[t] = this.spot[u]!;
     }
     const nLegs = this.legCcy.length;
-    const damp = this.agg.legDamp;
+    const damp = agg.legDamp;
     for (let l = 0; l < nLegs; l++) {
       const pu = this.planPu[this.agg.legPlan[l]!]!;
       damp[l] = pu.extreme ? pu.extreme.dampenerUsd * (1 / this.ccyUnit[this.legCcy[l]!]!) : 0;
     }
     // 4. one aggregation kernel call over every leg
-    this.kernels.gridAggregate(this.agg, { loss: this.loss, at: this.at });
+    if (w) w.gridAggregate();
+    else this.kernels.gridAggregate(this.agg, { loss: this.loss, at: this.at });
     // 5. per account: finishGroup's and result's scalar rules, in their order
     this.finishAll();
-    return this;
   }
 
   private finishAll(): void {
@@ -782,3 +813,130 @@ function isParsedMarket(m: unknown): m is Market {
 export function gridBatch(k: Kernels, accounts: readonly unknown[], market: Market, p: GridParameters): GridBatchState {
   return new GridBatchState(k, accounts, market, p);
 }
+
+/**
+ * The wasm backends' tick columns in wasm memory (the pointer tier of packages/kernels/src/wasm/kernels.ts): the
+ * Black-76 row columns and prices, the gridAggregate inputs and outputs, laid out once. Each tick reserves them at the
+ * arena's top for its duration and releases them after (so a state that is dropped leaks nothing). The static columns
+ * (legs, plans, scenarios, term offsets, the static coefficients and pool vectors) are copied in only when the bytes
+ * may have been overwritten since the last tick: another allocation happened (`Arena.allocations` moved) or the
+ * region starts elsewhere. On a held state ticking alone nothing is copied; every other column is written in place by
+ * the tick (the same expressions as the js path, so the same bits). Views are made after the reservation (a memory
+ * grow detaches them) and used only within the tick.
+ */
+class WasmTick {
+  private readonly nLegs: number;
+  private readonly R: number;
+  private readonly total: number;
+  private readonly off: Record<Column, number>;
+  private readonly len: Record<Column, number>;
+  private base = -1;
+  private seen = -1;
+  agg!: GridAggregateInputs;
+  cols!: ReturnType<typeof rowColumns>;
+  price!: Float64Array;
+  loss!: Float64Array;
+  at!: Int32Array;
+
+  constructor(
+    private readonly exports: WasmExports,
+    readonly arena: Arena,
+    src: GridAggregateInputs,
+    rows: number,
+  ) {
+    const n = src.legPlan.length;
+    let maxK = 0;
+    for (let p = 0; p < src.planK.length; p++) if (src.planK[p]! > maxK) maxK = src.planK[p]!;
+    this.nLegs = n;
+    this.R = rows;
+    const len: Record<Column, number> = {
+      legPlan: n, legTerm: n + 1, legDamp: n, planK: src.planK.length, planScen: src.planScen.length,
+      scenShock: src.scenShock.length, scenKind: src.scenKind.length, scenWeight: src.scenWeight.length,
+      termCoef: src.termCoef.length, termScale: src.termScale.length, termVec: src.termVec.length, termScaleVec: src.termScaleVec.length,
+      pool: src.pool.length, forward: rows, strike: rows, timeToExpiry: rows, vol: rows, rate: rows, isCall: rows, price: rows,
+      scratch: maxK, loss: 5 * n, at: 2 * n,
+    };
+    const off = {} as Record<Column, number>;
+    let o = 0;
+    for (const c of COLUMNS) {
+      off[c] = o;
+      o += ((len[c] * (I32_COLUMNS.has(c) ? 4 : 8) + 15) >> 4) << 4; // 16-byte aligned (v128 loads)
+    }
+    this.off = off;
+    this.len = len;
+    this.total = o;
+  }
+
+  private f64(c: Column): Float64Array {
+    return this.arena.f64(this.base + this.off[c], this.len[c]);
+  }
+
+  private i32(c: Column): Int32Array {
+    return this.arena.i32(this.base + this.off[c], this.len[c]);
+  }
+
+  private ptr(c: Column): number {
+    return this.base + this.off[c];
+  }
+
+  /** Reserves the region (the caller releases it to its mark after the tick), maps the views, restores the statics if needed. */
+  begin(src: GridAggregateInputs): void {
+    const before = this.arena.allocations;
+    const at = this.arena.alloc(this.total);
+    const intact = at === this.base && before === this.seen;
+    this.base = at;
+    this.agg = {
+      legPlan: this.i32("legPlan"), legTerm: this.i32("legTerm"), legDamp: this.f64("legDamp"), planK: this.i32("planK"),
+      planScen: this.i32("planScen"), scenShock: this.i32("scenShock"), scenKind: this.i32("scenKind"), scenWeight: this.f64("scenWeight"),
+      termCoef: this.f64("termCoef"), termScale: this.f64("termScale"), termVec: this.i32("termVec"), termScaleVec: this.i32("termScaleVec"),
+      pool: this.f64("pool"),
+    };
+    this.cols = {
+      forward: this.f64("forward"), strike: this.f64("strike"), timeToExpiry: this.f64("timeToExpiry"), vol: this.f64("vol"),
+      rate: this.f64("rate"), isCall: this.i32("isCall"),
+    };
+    this.price = this.f64("price");
+    this.loss = this.f64("loss");
+    this.at = this.i32("at");
+    if (!intact) {
+      const a = this.agg;
+      a.legPlan.set(src.legPlan);
+      a.legTerm.set(src.legTerm);
+      a.planK.set(src.planK);
+      a.planScen.set(src.planScen);
+      a.scenShock.set(src.scenShock);
+      a.scenKind.set(src.scenKind);
+      a.scenWeight.set(src.scenWeight);
+      a.termVec.set(src.termVec);
+      a.termScaleVec.set(src.termScaleVec);
+      // static coefficients (q) and the plans' e^x, e^x − 1; the tick rewrites the per-tick entries
+      a.termCoef.set(src.termCoef);
+      a.pool.set(src.pool);
+    }
+  }
+
+  /** After the caller released the region: no allocation since → the bytes above the arena's top are still ours. */
+  end(): void {
+    this.seen = this.arena.allocations;
+  }
+
+  black76Price(): Float64Array {
+    this.exports.black76Price(this.R, this.ptr("forward"), this.ptr("strike"), this.ptr("timeToExpiry"), this.ptr("vol"), this.ptr("rate"), this.ptr("isCall"), 0, this.ptr("price"));
+    return this.price;
+  }
+
+  gridAggregate(): void {
+    const p = (c: Column) => this.ptr(c);
+    this.exports.gridAggregate(
+      this.nLegs, p("legPlan"), p("legTerm"), p("legDamp"), p("planK"), p("planScen"), p("scenShock"), p("scenKind"), p("scenWeight"),
+      p("termCoef"), p("termScale"), p("termVec"), p("termScaleVec"), p("pool"), p("scratch"), p("loss"), p("at"),
+    );
+  }
+}
+
+const COLUMNS = [
+  "legPlan", "legTerm", "legDamp", "planK", "planScen", "scenShock", "scenKind", "scenWeight", "termCoef", "termScale", "termVec", "termScaleVec",
+  "pool", "forward", "strike", "timeToExpiry", "vol", "rate", "isCall", "price", "scratch", "loss", "at",
+] as const;
+type Column = (typeof COLUMNS)[number];
+const I32_COLUMNS: ReadonlySet<Column> = new Set<Column>(["legPlan", "legTerm", "planK", "planScen", "scenShock", "scenKind", "termVec", "termScaleVec", "isCall", "at"]);

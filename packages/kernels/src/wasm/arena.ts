@@ -7,6 +7,7 @@
  */
 export class Arena {
   private top: number;
+  private count = 0;
 
   constructor(
     private readonly memory: WebAssembly.Memory,
@@ -20,8 +21,14 @@ export class Arena {
     return this.top - this.base;
   }
 
+  /** Allocations made so far: a holder of bytes above `mark()` (released, not reserved) knows they are untouched while this is unchanged. */
+  get allocations(): number {
+    return this.count;
+  }
+
   /** Reserves `bytes` (16-byte aligned for SIMD loads), growing the memory when needed. Returns the pointer. */
   alloc(bytes: number): number {
+    this.count++;
     const ptr = align(this.top, 16);
     const end = ptr + bytes;
     const have = this.memory.buffer.byteLength;

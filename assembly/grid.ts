@@ -123,3 +123,178 @@ export function gridAggregate(
     store<i32>(ao + 4, extremeAt);
   }
 }
+
+// gridFinish: the per-account rules after the scan (definitions and order: the TS twin, packages/kernels/src/js/grid.ts
+// `gridFinish`), the same IEEE operations in the same order. Returns the first account whose IM, MM or equity is not
+// finite, or −1.
+
+// @ts-ignore: decorator
+@inline
+function statusCode(initial: f64, maintenance: f64): i32 {
+  return maintenance < 0 ? 2 : initial < 0 ? 1 : 0;
+}
+
+// @ts-ignore: decorator
+@inline
+function isFiniteF64(x: f64): bool {
+  return x - x == 0;
+}
+
+export function gridFinish(
+  nAccounts: i32,
+  instOpt: usize, instInv: usize, instF: usize, instMark: usize, instMarkUsd: usize,
+  posQ: usize, posEntry: usize, posInst: usize, posPerp: usize,
+  planSom: usize, planCombine: usize,
+  legPlan: usize, legU: usize, legBlockCount: usize, legPos: usize, legNet: usize, netQ: usize, spot: usize,
+  groupLeg: usize, groupCoin: usize, groupCcy: usize, groupColl: usize, groupStable: usize, ccyUnit: usize,
+  collAmount: usize, collAsset: usize, collHaircut: usize, haircutInitial: usize, haircutMaintenance: usize,
+  stableAmount: usize, stableAsset: usize, assetPrice: usize,
+  accGroup: usize, accOk: usize, loss: usize, at: usize,
+  usdModeFlag: i32, netFrac: f64, perpFrac: f64, depeg: f64, initialFactor: f64, maintenanceFactor: f64,
+  outIM: usize, outMM: usize, outEq: usize, outExI: usize, outExM: usize, outWorstPnl: usize, outStatus: usize, outWorstIndex: usize,
+): i32 {
+  const usdMode = usdModeFlag == 1;
+  let bad: i32 = -1;
+  for (let a = 0; a < nAccounts; a++) {
+    const ao = (<usize>a) << 3;
+    const ai = (<usize>a) << 2;
+    if (i32At(accOk, a) == 0) {
+      store<f64>(outIM + ao, NaN);
+      store<f64>(outMM + ao, NaN);
+      store<f64>(outEq + ao, NaN);
+      store<f64>(outExI + ao, NaN);
+      store<f64>(outExM + ao, NaN);
+      store<f64>(outWorstPnl + ao, NaN);
+      store<i32>(outStatus + ai, 255);
+      store<i32>(outWorstIndex + ai, -1);
+      continue;
+    }
+    const g0 = i32At(accGroup, a);
+    const g1 = i32At(accGroup, a + 1);
+    const single = g1 - g0 == 1;
+    let IM: f64 = 0;
+    let MM: f64 = 0;
+    let eq: f64 = 0;
+    let meI: f64 = 0;
+    let meM: f64 = 0;
+    let worstStatus: i32 = 0;
+    let wPnl: f64 = NaN;
+    let wIdx: i32 = -1;
+    for (let g = g0; g < g1; g++) {
+      const coin = i32At(groupCoin, g) == 1;
+      const usdPerUnit = f64At(ccyUnit, i32At(groupCcy, g));
+      const f: f64 = single ? 1 : usdPerUnit;
+      let perUnderlyingRisk: f64 = 0;
+      let extremeTotal: f64 = 0;
+      let basis: f64 = 0;
+      let netShort: f64 = 0;
+      let perp: f64 = 0;
+      let positionsValue: f64 = 0;
+      let offset: i32 = 0;
+      const l1 = i32At(groupLeg, g + 1);
+      for (let l = i32At(groupLeg, g); l < l1; l++) {
+        const p = i32At(legPlan, l);
+        const S = f64At(spot, i32At(legU, l));
+        const unit: f64 = coin ? 1 : S;
+        let value: f64 = 0;
+        let legSom: f64 = 0;
+        let legPerp: f64 = 0;
+        const somF = f64At(planSom, p);
+        const j1 = i32At(legPos, l + 1);
+        for (let j = i32At(legPos, l); j < j1; j++) {
+          const q = f64At(posQ, j);
+          const k = i32At(posInst, j);
+          if (i32At(instOpt, k) == 1) {
+            const v = q * f64At(instMark, k);
+            const vUsd = q * f64At(instMarkUsd, k);
+            value += coin ? v : usdMode ? vUsd : v;
+            if (q < 0 && somF > 0) legSom += -q * somF * unit;
+          } else {
+            const F = f64At(instF, k);
+            const entry = f64At(posEntry, j);
+            const inv = i32At(instInv, k) == 1;
+            const v: f64 = entry != entry ? 0 : inv ? q * F * (1 / entry - 1 / F) : q * (F - entry);
+            const vUsd = inv ? v * S : v;
+            value += coin ? v : usdMode ? vUsd : v;
+            if (i32At(posPerp, j) == 1 && perpFrac > 0) legPerp += abs<f64>(q) * perpFrac * unit;
+          }
+        }
+        const lo = loss + ((<usize>(5 * l)) << 3);
+        basis += load<f64>(lo + 16);
+        const gridLoss = load<f64>(lo);
+        const extremeLoss = load<f64>(lo + 8);
+        const combine = i32At(planCombine, p) == 1;
+        const scan = combine ? max<f64>(gridLoss, extremeLoss) : gridLoss;
+        if (!combine) extremeTotal += extremeLoss;
+        perUnderlyingRisk += max<f64>(scan, legSom);
+        const useExtreme = combine && extremeLoss > gridLoss;
+        const worstAt = useExtreme ? i32At(at, 2 * l + 1) : i32At(at, 2 * l);
+        const pnl = (useExtreme ? load<f64>(lo + 32) : load<f64>(lo + 24)) * f;
+        if (wIdx < 0 || pnl < wPnl) {
+          wPnl = pnl;
+          wIdx = offset + worstAt;
+        }
+        offset += i32At(legBlockCount, l);
+        positionsValue += value;
+        perp += legPerp;
+        if (netFrac > 0) {
+          const q1 = i32At(legNet, l + 1);
+          for (let q = i32At(legNet, l); q < q1; q++) netShort += -f64At(netQ, q) * netFrac * unit;
+        }
+      }
+      let addOnSum: f64 = 0;
+      if (basis > 0) addOnSum += basis;
+      if (netShort > 0) addOnSum += netShort;
+      if (perp > 0) addOnSum += perp;
+      if (depeg > 0 && !coin) {
+        let stable: f64 = 0;
+        const s1 = i32At(groupStable, g + 1);
+        for (let s = i32At(groupStable, g); s < s1; s++) stable += f64At(stableAmount, s) * f64At(assetPrice, i32At(stableAsset, s));
+        if (stable > 0) addOnSum += stable * depeg * (1 / usdPerUnit);
+      }
+      const risk = max<f64>(perUnderlyingRisk + addOnSum, extremeTotal);
+      const gIM = initialFactor * risk;
+      const gMM = maintenanceFactor * risk;
+      let collateral: f64 = 0;
+      let collIm: f64 = 0;
+      let collMm: f64 = 0;
+      const c1 = i32At(groupColl, g + 1);
+      for (let c = i32At(groupColl, g); c < c1; c++) {
+        const amount = f64At(collAmount, c);
+        const val = coin ? amount : usdMode ? amount * f64At(assetPrice, i32At(collAsset, c)) : amount;
+        const hi = i32At(collHaircut, c);
+        collateral += val;
+        if (hi >= 0 && val > 0) {
+          collIm += val * (1 - f64At(haircutInitial, hi));
+          collMm += val * (1 - f64At(haircutMaintenance, hi));
+        } else {
+          collIm += val;
+          collMm += val;
+        }
+      }
+      const gEq = collateral + positionsValue;
+      const gMeI = collIm + positionsValue;
+      const gMeM = collMm + positionsValue;
+      const st = statusCode(gMeI - gIM, gMeM - gMM);
+      if (st > worstStatus) worstStatus = st;
+      IM += gIM * f;
+      MM += gMM * f;
+      eq += gEq * f;
+      meI += gMeI * f;
+      meM += gMeM * f;
+    }
+    const exI = meI - IM;
+    const exM = meM - MM;
+    store<f64>(outIM + ao, IM);
+    store<f64>(outMM + ao, MM);
+    store<f64>(outEq + ao, eq);
+    store<f64>(outExI + ao, exI);
+    store<f64>(outExM + ao, exM);
+    const st = statusCode(exI, exM);
+    store<i32>(outStatus + ai, st > worstStatus ? st : worstStatus);
+    store<i32>(outWorstIndex + ai, wIdx);
+    store<f64>(outWorstPnl + ao, wPnl);
+    if (bad < 0 && !(isFiniteF64(IM) && isFiniteF64(MM) && isFiniteF64(eq))) bad = a;
+  }
+  return bad;
+}

@@ -3,7 +3,7 @@
 // parity on random legs (odd and even K, both term forms) against a plain reference written from the definitions.
 import { beforeAll, describe, expect, it } from "vitest";
 import { allBackends } from "./testing.js";
-import type { GridAggregateInputs, GridAggregateOutputs, Kernels } from "./types.js";
+import type { GridAggregateInputs, GridAggregateOutputs, GridFinishInputs, GridFinishOutputs, Kernels } from "./types.js";
 
 let backends: { name: string; k: Kernels }[] = [];
 beforeAll(async () => {
@@ -169,6 +169,68 @@ describe("gridAggregate", () => {
       // identical bits: the same IEEE operations in the same order (no FMA, SIMD lanes do per-lane mul/add)
       expect([...o.loss], name).toEqual(ref.loss);
       expect([...o.at], name).toEqual(ref.at);
+    }
+  });
+});
+
+/** Two accounts (one failed) and one of two groups (coin BTC; USD with a haircut, a stablecoin, a perpetual). */
+function finishCase(): GridFinishInputs {
+  return {
+    // instruments: 0 BTC inverse option, 1 BTC inverse perpetual, 2 linear future
+    instOpt: Int32Array.of(1, 0, 0), instInv: Int32Array.of(1, 1, 0), instF: Float64Array.of(100_500, 100_000, 101_000),
+    instMark: Float64Array.of(0.05, 0, 0), instMarkUsd: Float64Array.of(5_000, 0, 0),
+    // positions: leg 0 (coin group): short option, perpetual; leg 1 (USD group): linear future (no entry: NaN), option
+    posQ: Float64Array.of(-2, 3, 1.5, 1), posEntry: Float64Array.of(NaN, 95_000, NaN, NaN), posInst: Int32Array.of(0, 1, 2, 0), posPerp: Int32Array.of(0, 1, 0, 0),
+    planSom: Float64Array.of(0.01, 0), planCombine: Int32Array.of(1, 0),
+    legPlan: Int32Array.of(0, 1, 0), legU: Int32Array.of(0, 0, 0), legBlockCount: Int32Array.of(4, 4, 4),
+    legPos: Int32Array.of(0, 2, 4, 4), legNet: Int32Array.of(0, 1, 1, 1), netQ: Float64Array.of(-2), spot: Float64Array.of(100_000),
+    groupLeg: Int32Array.of(0, 1, 2, 3), groupCoin: Int32Array.of(1, 0, 1), groupCcy: Int32Array.of(0, 1, 0), groupColl: Int32Array.of(0, 1, 3, 3),
+    groupStable: Int32Array.of(0, 0, 1, 1), ccyUnit: Float64Array.of(100_000, 1),
+    collAmount: Float64Array.of(1.5, 20_000, 10_000), collAsset: Int32Array.of(0, 1, 2), collHaircut: Int32Array.of(-1, 0, -1),
+    haircutInitial: Float64Array.of(0.05), haircutMaintenance: Float64Array.of(0.03),
+    stableAmount: Float64Array.of(10_000), stableAsset: Int32Array.of(2), assetPrice: Float64Array.of(100_000, 1, 0.999),
+    accGroup: Int32Array.of(0, 2, 2, 3), accOk: Int32Array.of(1, 0, 1),
+    loss: Float64Array.of(0.3, 0.4, 0.01, -0.3, -0.2, 9_000, 12_000, 50, -9_000, -6_000, 0.2, 0, 0, -0.2, NaN),
+    at: Int32Array.of(1, 3, 2, 3, 0, -1),
+    usdMode: 1, netShortOption: 0.001, perpetual: 0.002, stablecoinDepeg: 0.05, initialFactor: 1, maintenanceFactor: 0.8,
+  };
+}
+
+const finishOut = (n: number): GridFinishOutputs => ({
+  initialMargin: new Float64Array(n).fill(-7), maintenanceMargin: new Float64Array(n).fill(-7), equity: new Float64Array(n).fill(-7),
+  excessInitial: new Float64Array(n).fill(-7), excessMaintenance: new Float64Array(n).fill(-7), worstPnl: new Float64Array(n).fill(-7),
+  status: new Int32Array(n).fill(-7), worstIndex: new Int32Array(n).fill(-7),
+});
+
+describe("gridFinish", () => {
+  it("a failed account: NaN figures, status 255, no worst scenario; every backend gives the same bits", () => {
+    const results = backends.map(({ k }) => {
+      const o = finishOut(3);
+      return { bad: k.gridFinish(finishCase(), o), o };
+    });
+    const r0 = results[0]!;
+    expect(r0.bad).toBe(-1);
+    expect(r0.o.status[1]).toBe(255);
+    expect(r0.o.worstIndex[1]).toBe(-1);
+    expect(r0.o.initialMargin[1]).toBeNaN();
+    // account 2, one coin group: risk = max(grid 0.2, SOM 0) + basis 0 + … (no options, no add-ons) → IM 0.2 (factor 1)
+    expect(r0.o.initialMargin[2]).toBe(0.2);
+    expect(r0.o.maintenanceMargin[2]).toBe(0.8 * 0.2);
+    expect(r0.o.worstIndex[2]).toBe(0);
+    expect(r0.o.worstPnl[2]).toBe(-0.2);
+    for (const r of results.slice(1)) {
+      expect(r.bad).toBe(r0.bad);
+      for (const c of ["initialMargin", "maintenanceMargin", "equity", "excessInitial", "excessMaintenance", "worstPnl", "status", "worstIndex"] as const) {
+        expect([...r.o[c]], c).toEqual([...r0.o[c]]);
+      }
+    }
+  });
+
+  it("a non-finite margin is reported by the first account's index", () => {
+    for (const { name, k } of backends) {
+      const i = finishCase();
+      i.loss[10] = Infinity; // account 2's grid loss
+      expect(k.gridFinish(i, finishOut(3)), name).toBe(2);
     }
   });
 });

@@ -148,6 +148,82 @@ export interface GridAggregateOutputs {
 }
 
 /**
+ * Inputs of `gridFinish` (definitions and order of operations: js/grid.ts): the per-account rules after
+ * `gridAggregate` — leg values and add-ons, group risk, IM/MM, collateral with haircuts, equity, status, worst.
+ * Flags are 0/1 Int32Arrays; index columns with a trailing "+1" entry are ranges (x[i] … x[i + 1]).
+ */
+export interface GridFinishInputs {
+  /** per instrument */
+  instOpt: Int32Array;
+  instInv: Int32Array;
+  instF: Float64Array;
+  instMark: Float64Array;
+  instMarkUsd: Float64Array;
+  /** per position */
+  posQ: Float64Array;
+  posEntry: Float64Array;
+  posInst: Int32Array;
+  posPerp: Int32Array;
+  /** per plan: short-option minimum fraction; 1 when the extreme loss combines with the grid (no extreme or "grid") */
+  planSom: Float64Array;
+  planCombine: Int32Array;
+  /** per leg */
+  legPlan: Int32Array;
+  legU: Int32Array;
+  legBlockCount: Int32Array;
+  /** per leg + 1 */
+  legPos: Int32Array;
+  legNet: Int32Array;
+  /** net short option quantities (< 0) */
+  netQ: Float64Array;
+  /** per underlying */
+  spot: Float64Array;
+  /** per group (+1 for ranges) */
+  groupLeg: Int32Array;
+  groupCoin: Int32Array;
+  groupCcy: Int32Array;
+  groupColl: Int32Array;
+  groupStable: Int32Array;
+  /** per currency: USD per unit */
+  ccyUnit: Float64Array;
+  /** per collateral entry; haircut −1 for none, else an index into haircutInitial/haircutMaintenance */
+  collAmount: Float64Array;
+  collAsset: Int32Array;
+  collHaircut: Int32Array;
+  haircutInitial: Float64Array;
+  haircutMaintenance: Float64Array;
+  stableAmount: Float64Array;
+  stableAsset: Int32Array;
+  /** per asset: USD price */
+  assetPrice: Float64Array;
+  /** per account + 1: groups; accOk[a] = 0 for a failed account */
+  accGroup: Int32Array;
+  accOk: Int32Array;
+  /** gridAggregate's outputs */
+  loss: Float64Array;
+  at: Int32Array;
+  /** 1 = X:PM (USD measure) */
+  usdMode: number;
+  netShortOption: number;
+  perpetual: number;
+  stablecoinDepeg: number;
+  initialFactor: number;
+  maintenanceFactor: number;
+}
+
+/** Per account; status 0 healthy, 1 margin call, 2 liquidation, 255 failed (figures NaN, worstIndex −1). */
+export interface GridFinishOutputs {
+  initialMargin: Float64Array;
+  maintenanceMargin: Float64Array;
+  equity: Float64Array;
+  excessInitial: Float64Array;
+  excessMaintenance: Float64Array;
+  worstPnl: Float64Array;
+  status: Int32Array;
+  worstIndex: Int32Array;
+}
+
+/**
  * Inputs of `revalueScenarios` (definitions and order of operations: js/scenarios.ts): a book's options (n rows) and
  * m joint scenarios over its U underlyings (row-major m × U; m = the output's length).
  */
@@ -263,6 +339,11 @@ export interface Kernels {
    * leg's worst grid loss, extreme loss and basis loss with their scenario indices (js/grid.ts has the definitions).
    */
   gridAggregate(inputs: GridAggregateInputs, out: GridAggregateOutputs): GridAggregateOutputs;
+  /**
+   * The per-account rules after gridAggregate (js/grid.ts has the definitions): margin, equity, excess, status and
+   * worst scenario per account. Returns the first account whose IM, MM or equity is not finite, or −1.
+   */
+  gridFinish(inputs: GridFinishInputs, out: GridFinishOutputs): number;
 
   // ---- scenario revaluation ---------------------------------------------------------------------------------
   /**

@@ -16,18 +16,17 @@
 //   3. the vectors (price → P&L per unit in the group's measure, the engine's formulas) and the per-tick coefficients
 //      (linear futures q·F, collateral amount·price, dampeners) with plain loops;
 //   4. ONE gridAggregate kernel call over every leg: P&L per shock and the scenario scan (worst grid, extreme, basis);
-//   5. per account, the scalar rules of grid.ts `finishGroup`/`result` (add-ons, IM/MM, equity, status, worst
-//      scenario) into columns. MarginResult objects only on request (`result(a)`, the per-account engine).
+//   5. ONE gridFinish kernel call: per account, the scalar rules of grid.ts `finishGroup`/`result` (add-ons, IM/MM,
+//      equity, status, worst scenario) into columns. On wasm the columns of 2–5 stay in wasm memory (WasmTick). MarginResult objects only on request (`result(a)`, the per-account engine).
 // Every operation is the per-account engine's, in the same order (the kernel twin documents the P&L forms): results
 // equal `marginBatch`'s bit for bit (tests). Not supported here: the oracle add-on (it needs per-position Black-76
 // deltas; use marginBatch) and the joint grid (off in batches).
-import type { Arena, GridAggregateInputs, Kernels, WasmExports } from "@offset/kernels";
+import type { Arena, GridAggregateInputs, GridFinishInputs, GridFinishOutputs, Kernels, WasmExports } from "@offset/kernels";
 import { fail, OffsetInputError } from "../errors.js";
 import { type Market, parseMarket, usdPrice } from "../market/snapshot.js";
 import { type Book, parseBook } from "../model.js";
 import { resolveBook } from "../portfolio.js";
 import { type BatchFailure, buildLayout, computeResolved, fillOption, type GridMarginResult, type GridParameters, type Layout, rowColumns, type ShockPlan, type UnderlyingGrid } from "./grid.js";
-import { marginStatus } from "./result.js";
 
 /** Forms of a P&L vector (per unit): options by settlement and group measure, futures by settlement. */
 const OPT_INV_COIN = 0; // P′/F′ − mark                      (inverse option, coin group)
@@ -43,7 +42,6 @@ const COEF_COLL = 2;
 
 /** Status codes of the `status` column. */
 export const BATCH_STATUS = ["healthy", "margin-call", "liquidation"] as const;
-const STATUS_CODE = { healthy: 0, "margin-call": 1, liquidation: 2 } as const;
 
 class Growable {
   a: number[] = [];
@@ -84,8 +82,8 @@ export class GridBatchState {
   private readonly instF: Float64Array;
   private readonly instMark: Float64Array;
   private readonly instMarkUsd: Float64Array;
-  private readonly instInv: Uint8Array;
-  private readonly instOpt: Uint8Array;
+  private readonly instInv: Int32Array;
+  private readonly instOpt: Int32Array;
   private readonly instU: Int32Array;
   private readonly instT: Float64Array;
   private readonly instBaseRow: Int32Array;
@@ -113,8 +111,8 @@ export class GridBatchState {
   private readonly planEx: Int32Array;
   // kernel inputs
   private readonly agg: GridAggregateInputs;
-  private loss: Float64Array;
-  private at: Int32Array;
+  private readonly loss: Float64Array;
+  private readonly at: Int32Array;
   // per-tick coefficients
   private readonly dynTerm: Int32Array;
   private readonly dynKind: Int8Array;
@@ -131,12 +129,12 @@ export class GridBatchState {
   private readonly posQ: Float64Array;
   private readonly posEntry: Float64Array;
   private readonly posInst: Int32Array;
-  private readonly posPerp: Uint8Array;
+  private readonly posPerp: Int32Array;
   private readonly netQ: Float64Array;
   // groups
   private readonly groupLeg: Int32Array;
   private readonly groupCcy: Int32Array;
-  private readonly groupCoin: Uint8Array;
+  private readonly groupCoin: Int32Array;
   private readonly groupColl: Int32Array;
   private readonly collAsset: Int32Array;
   private readonly collAmount: Float64Array;
@@ -442,11 +440,11 @@ export class GridBatchState {
     this.posQ = Float64Array.from(posQ.a);
     this.posEntry = Float64Array.from(posEntry.a);
     this.posInst = Int32Array.from(posInst.a);
-    this.posPerp = Uint8Array.from(posPerp.a);
+    this.posPerp = Int32Array.from(posPerp.a);
     this.netQ = Float64Array.from(netQ.a);
     this.groupLeg = Int32Array.from(groupLeg.a);
     this.groupCcy = Int32Array.from(groupCcy.a);
-    this.groupCoin = Uint8Array.from(groupCoin.a);
+    this.groupCoin = Int32Array.from(groupCoin.a);
     this.groupColl = Int32Array.from(groupColl.a);
     this.collAsset = Int32Array.from(collAsset.a);
     this.collAmount = Float64Array.from(collAmount.a);
@@ -460,8 +458,8 @@ export class GridBatchState {
     this.instF = new Float64Array(I);
     this.instMark = new Float64Array(I);
     this.instMarkUsd = new Float64Array(I);
-    this.instInv = new Uint8Array(I);
-    this.instOpt = new Uint8Array(I);
+    this.instInv = new Int32Array(I);
+    this.instOpt = new Int32Array(I);
     this.instU = new Int32Array(I);
     this.instT = new Float64Array(I);
     this.instBaseRow = new Int32Array(I).fill(-1);
@@ -489,8 +487,32 @@ export class GridBatchState {
       const g1 = this.accGroup[a + 1]!;
       this.currency[a] = layouts[a] ? (g1 - g0 === 1 ? this.ccyNames[this.groupCcy[g0]!]! : "USD") : "";
     }
+    const planSom = new Float64Array(P);
+    const planCombine = new Int32Array(P);
+    for (let q = 0; q < P; q++) {
+      const pu = this.planPu[q]!;
+      planSom[q] = pu.shortOptionMinimum;
+      planCombine[q] = !pu.extreme || pu.extreme.combine === "grid" ? 1 : 0;
+    }
+    this.fin = {
+      instOpt: this.instOpt, instInv: this.instInv, instF: this.instF, instMark: this.instMark, instMarkUsd: this.instMarkUsd,
+      posQ: this.posQ, posEntry: this.posEntry, posInst: this.posInst, posPerp: this.posPerp, planSom, planCombine,
+      legPlan: this.agg.legPlan, legU: this.legU, legBlockCount: this.legBlockCount, legPos: this.legPos, legNet: this.legNet, netQ: this.netQ, spot: this.spot,
+      groupLeg: this.groupLeg, groupCoin: this.groupCoin, groupCcy: this.groupCcy, groupColl: this.groupColl, groupStable: this.groupStable, ccyUnit: this.ccyUnit,
+      collAmount: this.collAmount, collAsset: this.collAsset, collHaircut: this.collHaircut,
+      haircutInitial: Float64Array.from(this.haircuts, (h) => h.initial), haircutMaintenance: Float64Array.from(this.haircuts, (h) => h.maintenance),
+      stableAmount: this.stableAmount, stableAsset: this.stableAsset, assetPrice: this.assetPrice,
+      accGroup: this.accGroup, accOk: Int32Array.from(this.books, (b) => (b === null ? 0 : 1)), loss: this.loss, at: this.at,
+      usdMode: p.mode === "X:PM" ? 1 : 0, netShortOption: p.addOns.netShortOption, perpetual: p.addOns.perpetual, stablecoinDepeg: p.addOns.stablecoinDepeg,
+      initialFactor: p.initialFactor, maintenanceFactor: p.maintenanceFactor,
+    };
+    this.statusCode = new Int32Array(n);
+    this.finOut = {
+      initialMargin: this.initialMargin, maintenanceMargin: this.maintenanceMargin, equity: this.equity, excessInitial: this.excessInitial,
+      excessMaintenance: this.excessMaintenance, worstPnl: this.worstPnl, status: this.statusCode, worstIndex: this.worstIndex,
+    };
     if (kernels.backend === "wasm" && "exports" in kernels && "arena" in kernels) {
-      this.wasm = new WasmTick((kernels as { exports: WasmExports }).exports, (kernels as { arena: Arena }).arena, this.agg, this.rows);
+      this.wasm = new WasmTick((kernels as { exports: WasmExports }).exports, (kernels as { arena: Arena }).arena, this.agg, this.fin, this.rows);
     }
     this.recompute();
   }
@@ -498,6 +520,10 @@ export class GridBatchState {
   private readonly haircuts: { initial: number; maintenance: number }[];
   private cols = rowColumns(0);
   private price: Float64Array = new Float64Array(0);
+  /** gridFinish's inputs (the state's columns) and outputs (its public columns; status as codes, copied to `status`) */
+  private readonly fin: GridFinishInputs;
+  private readonly finOut: GridFinishOutputs;
+  private readonly statusCode: Int32Array;
   /** wasm backends: the tick's columns in wasm memory (pointer tier, no per-call copies); null on js */
   private readonly wasm: WasmTick | null = null;
 
@@ -541,11 +567,9 @@ export class GridBatchState {
     if (w) {
       const mark = w.arena.mark();
       try {
-        w.begin(this.agg);
+        w.begin(this.agg, this.fin);
         this.cols = w.cols;
         this.price = w.price;
-        this.loss = w.loss;
-        this.at = w.at;
         this.tick(ur);
       } finally {
         w.arena.release(mark);
@@ -645,154 +669,20 @@ export class GridBatchState {
       damp[l] = pu.extreme ? pu.extreme.dampenerUsd * (1 / this.ccyUnit[this.legCcy[l]!]!) : 0;
     }
     // 4. one aggregation kernel call over every leg
-    if (w) w.gridAggregate();
-    else this.kernels.gridAggregate(this.agg, { loss: this.loss, at: this.at });
-    // 5. per account: finishGroup's and result's scalar rules, in their order
-    this.finishAll();
-  }
-
-  private finishAll(): void {
-    const p = this.parameters;
-    const usdMode = p.mode === "X:PM";
-    const loss = this.loss;
-    const at = this.at;
-    const netFrac = p.addOns.netShortOption;
-    const perpFrac = p.addOns.perpetual;
-    const depeg = p.addOns.stablecoinDepeg;
-    const n = this.size;
-    for (let a = 0; a < n; a++) {
-      const g0 = this.accGroup[a]!;
-      const g1 = this.accGroup[a + 1]!;
-      if (this.books[a] === null) {
-        this.initialMargin[a] = this.maintenanceMargin[a] = this.equity[a] = this.excessInitial[a] = this.excessMaintenance[a] = this.worstPnl[a] = NaN;
-        this.status[a] = 255;
-        this.worstIndex[a] = -1;
-        continue;
-      }
-      const single = g1 - g0 === 1;
-      let IM = 0;
-      let MM = 0;
-      let eq = 0;
-      let meI = 0;
-      let meM = 0;
-      let worstStatus = 0;
-      let wPnl = NaN;
-      let wIdx = -1;
-      for (let g = g0; g < g1; g++) {
-        const coin = this.groupCoin[g] === 1;
-        const usdPerUnit = this.ccyUnit[this.groupCcy[g]!]!;
-        const f = single ? 1 : usdPerUnit;
-        let perUnderlyingRisk = 0;
-        let extremeTotal = 0;
-        let basis = 0;
-        let netShort = 0;
-        let perp = 0;
-        let positionsValue = 0;
-        let offset = 0;
-        for (let l = this.groupLeg[g]!; l < this.groupLeg[g + 1]!; l++) {
-          const pu = this.planPu[this.agg.legPlan[l]!]!;
-          const S = this.spot[this.legU[l]!]!;
-          const unit = coin ? 1 : S;
-          // the leg's scalar aggregates, member order (addPosition)
-          let value = 0;
-          let legSom = 0;
-          let legPerp = 0;
-          const somF = pu.shortOptionMinimum;
-          for (let j = this.legPos[l]!; j < this.legPos[l + 1]!; j++) {
-            const q = this.posQ[j]!;
-            const i = this.posInst[j]!;
-            if (this.instOpt[i]) {
-              const v = q * this.instMark[i]!;
-              const vUsd = q * this.instMarkUsd[i]!;
-              value += coin ? v : usdMode ? vUsd : v;
-              if (q < 0 && somF > 0) legSom += -q * somF * unit;
-            } else {
-              const F = this.instF[i]!;
-              const entry = this.posEntry[j]!;
-              const inv = this.instInv[i] === 1;
-              const v = entry !== entry ? 0 : inv ? q * F * (1 / entry - 1 / F) : q * (F - entry);
-              const vUsd = inv ? v * S : v;
-              value += coin ? v : usdMode ? vUsd : v;
-              if (this.posPerp[j] && perpFrac > 0) legPerp += Math.abs(q) * perpFrac * unit;
-            }
-          }
-          // finishGroup's per-underlying rule
-          const o = 5 * l;
-          basis += loss[o + 2]!;
-          const gridLoss = loss[o]!;
-          const extremeLoss = loss[o + 1]!;
-          const combine = !pu.extreme || pu.extreme.combine === "grid";
-          const scan = combine ? Math.max(gridLoss, extremeLoss) : gridLoss;
-          if (!combine) extremeTotal += extremeLoss;
-          perUnderlyingRisk += Math.max(scan, legSom);
-          const useExtreme = combine && extremeLoss > gridLoss;
-          const worstAt = useExtreme ? at[2 * l + 1]! : at[2 * l]!;
-          const pnl = (useExtreme ? loss[o + 4]! : loss[o + 3]!) * f;
-          // result(): worst = per-underlying worsts sorted by P&L (stable): the first minimum
-          if (wIdx < 0 || pnl < wPnl) {
-            wPnl = pnl;
-            wIdx = offset + worstAt;
-          }
-          offset += this.legBlockCount[l]!;
-          positionsValue += value;
-          perp += legPerp;
-          if (netFrac > 0) for (let q = this.legNet[l]!; q < this.legNet[l + 1]!; q++) netShort += -this.netQ[q]! * netFrac * unit;
-        }
-        // add-ons in finishGroup's order (only positive ones are listed, so only they are summed)
-        let addOnSum = 0;
-        if (basis > 0) addOnSum += basis;
-        if (netShort > 0) addOnSum += netShort;
-        if (perp > 0) addOnSum += perp;
-        if (depeg > 0 && !coin) {
-          let stable = 0;
-          for (let s = this.groupStable[g]!; s < this.groupStable[g + 1]!; s++) stable += this.stableAmount[s]! * this.assetPrice[this.stableAsset[s]!]!;
-          if (stable > 0) addOnSum += stable * depeg * (1 / usdPerUnit);
-        }
-        const risk = Math.max(perUnderlyingRisk + addOnSum, extremeTotal);
-        const gIM = p.initialFactor * risk;
-        const gMM = p.maintenanceFactor * risk;
-        let collateral = 0;
-        let collIm = 0;
-        let collMm = 0;
-        for (let c = this.groupColl[g]!; c < this.groupColl[g + 1]!; c++) {
-          const amount = this.collAmount[c]!;
-          const val = coin ? amount : usdMode ? amount * this.assetPrice[this.collAsset[c]!]! : amount;
-          const hi = this.collHaircut[c]!;
-          collateral += val;
-          if (hi >= 0 && val > 0) {
-            const h = this.haircuts[hi]!;
-            collIm += val * (1 - h.initial);
-            collMm += val * (1 - h.maintenance);
-          } else {
-            collIm += val;
-            collMm += val;
-          }
-        }
-        const gEq = collateral + positionsValue;
-        const gMeI = collIm + positionsValue;
-        const gMeM = collMm + positionsValue;
-        const st = STATUS_CODE[marginStatus({ initial: gMeI - gIM, maintenance: gMeM - gMM })];
-        if (st > worstStatus) worstStatus = st;
-        IM += gIM * f;
-        MM += gMM * f;
-        eq += gEq * f;
-        meI += gMeI * f;
-        meM += gMeM * f;
-      }
-      const exI = meI - IM;
-      const exM = meM - MM;
-      this.initialMargin[a] = IM;
-      this.maintenanceMargin[a] = MM;
-      this.equity[a] = eq;
-      this.excessInitial[a] = exI;
-      this.excessMaintenance[a] = exM;
-      const st = STATUS_CODE[marginStatus({ initial: exI, maintenance: exM })];
-      this.status[a] = Math.max(st, worstStatus);
-      this.worstIndex[a] = wIdx;
-      this.worstPnl[a] = wPnl;
-      if (!(Number.isFinite(IM) && Number.isFinite(MM) && Number.isFinite(eq))) {
-        throw new Error(`offset: batch account ${a}: margin came out ${IM}/${MM}/${eq} (grid margin); this is a bug or an unchecked input`);
-      }
+    // 5. per account: finishGroup's and result's scalar rules, in their order (the gridFinish kernel)
+    let bad: number;
+    if (w) {
+      w.gridAggregate();
+      bad = w.gridFinish(this.fin, this.finOut);
+    } else {
+      this.kernels.gridAggregate(this.agg, { loss: this.loss, at: this.at });
+      bad = this.kernels.gridFinish(this.fin, this.finOut);
+    }
+    const sc = this.statusCode;
+    const status = this.status;
+    for (let a = 0; a < sc.length; a++) status[a] = sc[a]!;
+    if (bad >= 0) {
+      throw new Error(`offset: batch account ${bad}: margin came out ${this.initialMargin[bad]}/${this.maintenanceMargin[bad]}/${this.equity[bad]} (grid margin); this is a bug or an unchecked input`);
     }
   }
 
@@ -816,102 +706,90 @@ export function gridBatch(k: Kernels, accounts: readonly unknown[], market: Mark
 
 /**
  * The wasm backends' tick columns in wasm memory (the pointer tier of packages/kernels/src/wasm/kernels.ts): the
- * Black-76 row columns and prices, the gridAggregate inputs and outputs, laid out once. Each tick reserves them at the
- * arena's top for its duration and releases them after (so a state that is dropped leaks nothing). The static columns
- * (legs, plans, scenarios, term offsets, the static coefficients and pool vectors) are copied in only when the bytes
- * may have been overwritten since the last tick: another allocation happened (`Arena.allocations` moved) or the
- * region starts elsewhere. On a held state ticking alone nothing is copied; every other column is written in place by
- * the tick (the same expressions as the js path, so the same bits). Views are made after the reservation (a memory
- * grow detaches them) and used only within the tick.
+ * Black-76 row columns and prices, the gridAggregate and gridFinish inputs and outputs, laid out once. Each tick
+ * reserves them at the arena's top for its duration and releases them after (so a state that is dropped leaks
+ * nothing). The static columns (legs, plans, scenarios, term offsets, positions, groups, collateral, the static
+ * coefficients and pool vectors) are copied in only when the bytes may have been overwritten since the last tick:
+ * another allocation happened (`Arena.allocations` moved) or the region starts elsewhere. On a held state ticking
+ * alone they are not copied; the large per-tick columns are written in place by the tick (the same expressions as the
+ * js path, so the same bits), the small per-instrument/underlying/asset ones copied in before gridFinish, its outputs
+ * copied out. Views are made after the reservation (a memory grow detaches them) and used only within the tick.
  */
 class WasmTick {
   private readonly nLegs: number;
+  private readonly nAccounts: number;
   private readonly R: number;
   private readonly total: number;
-  private readonly off: Record<Column, number>;
-  private readonly len: Record<Column, number>;
+  private readonly off = new Map<string, number>();
+  private readonly len = new Map<string, number>();
+  private readonly i32s = new Set<string>();
   private base = -1;
   private seen = -1;
   agg!: GridAggregateInputs;
+  fin!: GridFinishInputs;
   cols!: ReturnType<typeof rowColumns>;
   price!: Float64Array;
-  loss!: Float64Array;
-  at!: Int32Array;
 
   constructor(
     private readonly exports: WasmExports,
     readonly arena: Arena,
     src: GridAggregateInputs,
+    fin: GridFinishInputs,
     rows: number,
   ) {
     const n = src.legPlan.length;
     let maxK = 0;
     for (let p = 0; p < src.planK.length; p++) if (src.planK[p]! > maxK) maxK = src.planK[p]!;
     this.nLegs = n;
+    this.nAccounts = fin.accOk.length;
     this.R = rows;
-    const len: Record<Column, number> = {
-      legPlan: n, legTerm: n + 1, legDamp: n, planK: src.planK.length, planScen: src.planScen.length,
-      scenShock: src.scenShock.length, scenKind: src.scenKind.length, scenWeight: src.scenWeight.length,
-      termCoef: src.termCoef.length, termScale: src.termScale.length, termVec: src.termVec.length, termScaleVec: src.termScaleVec.length,
-      pool: src.pool.length, forward: rows, strike: rows, timeToExpiry: rows, vol: rows, rate: rows, isCall: rows, price: rows,
-      scratch: maxK, loss: 5 * n, at: 2 * n,
-    };
-    const off = {} as Record<Column, number>;
     let o = 0;
-    for (const c of COLUMNS) {
-      off[c] = o;
-      o += ((len[c] * (I32_COLUMNS.has(c) ? 4 : 8) + 15) >> 4) << 4; // 16-byte aligned (v128 loads)
-    }
-    this.off = off;
-    this.len = len;
+    const add = (name: string, length: number, i32: boolean) => {
+      this.off.set(name, o);
+      this.len.set(name, length);
+      if (i32) this.i32s.add(name);
+      o += ((length * (i32 ? 4 : 8) + 15) >> 4) << 4; // 16-byte aligned (v128 loads)
+    };
+    for (const c of AGG_COLUMNS) add(c, src[c].length, src[c] instanceof Int32Array);
+    for (const c of FIN_COLUMNS) if (c !== "legPlan" && c !== "loss" && c !== "at") add(c, fin[c].length, fin[c] instanceof Int32Array);
+    for (const c of ["forward", "strike", "timeToExpiry", "vol", "rate", "price"]) add(c, rows, false);
+    add("isCall", rows, true);
+    add("scratch", maxK, false);
+    add("loss", 5 * n, false);
+    add("at", 2 * n, true);
+    for (const c of FIN_F64_OUT) add(c, this.nAccounts, false);
+    for (const c of FIN_I32_OUT) add(c, this.nAccounts, true);
     this.total = o;
   }
 
-  private f64(c: Column): Float64Array {
-    return this.arena.f64(this.base + this.off[c], this.len[c]);
+  private view(c: string): Float64Array & Int32Array {
+    const p = this.base + this.off.get(c)!;
+    const n = this.len.get(c)!;
+    return (this.i32s.has(c) ? this.arena.i32(p, n) : this.arena.f64(p, n)) as Float64Array & Int32Array;
   }
 
-  private i32(c: Column): Int32Array {
-    return this.arena.i32(this.base + this.off[c], this.len[c]);
-  }
-
-  private ptr(c: Column): number {
-    return this.base + this.off[c];
+  private ptr(c: string): number {
+    return this.base + this.off.get(c)!;
   }
 
   /** Reserves the region (the caller releases it to its mark after the tick), maps the views, restores the statics if needed. */
-  begin(src: GridAggregateInputs): void {
+  begin(src: GridAggregateInputs, fin: GridFinishInputs): void {
     const before = this.arena.allocations;
     const at = this.arena.alloc(this.total);
     const intact = at === this.base && before === this.seen;
     this.base = at;
-    this.agg = {
-      legPlan: this.i32("legPlan"), legTerm: this.i32("legTerm"), legDamp: this.f64("legDamp"), planK: this.i32("planK"),
-      planScen: this.i32("planScen"), scenShock: this.i32("scenShock"), scenKind: this.i32("scenKind"), scenWeight: this.f64("scenWeight"),
-      termCoef: this.f64("termCoef"), termScale: this.f64("termScale"), termVec: this.i32("termVec"), termScaleVec: this.i32("termScaleVec"),
-      pool: this.f64("pool"),
-    };
-    this.cols = {
-      forward: this.f64("forward"), strike: this.f64("strike"), timeToExpiry: this.f64("timeToExpiry"), vol: this.f64("vol"),
-      rate: this.f64("rate"), isCall: this.i32("isCall"),
-    };
-    this.price = this.f64("price");
-    this.loss = this.f64("loss");
-    this.at = this.i32("at");
+    const agg = {} as Record<string, unknown>;
+    for (const c of AGG_COLUMNS) agg[c] = this.view(c);
+    this.agg = agg as unknown as GridAggregateInputs;
+    const f = { ...fin } as Record<string, unknown>;
+    for (const c of FIN_COLUMNS) f[c] = c === "legPlan" ? this.agg.legPlan : this.view(c);
+    this.fin = f as unknown as GridFinishInputs;
+    this.cols = { forward: this.view("forward"), strike: this.view("strike"), timeToExpiry: this.view("timeToExpiry"), vol: this.view("vol"), rate: this.view("rate"), isCall: this.view("isCall") };
+    this.price = this.view("price");
     if (!intact) {
-      const a = this.agg;
-      a.legPlan.set(src.legPlan);
-      a.legTerm.set(src.legTerm);
-      a.planK.set(src.planK);
-      a.planScen.set(src.planScen);
-      a.scenShock.set(src.scenShock);
-      a.scenKind.set(src.scenKind);
-      a.scenWeight.set(src.scenWeight);
-      a.termVec.set(src.termVec);
-      a.termScaleVec.set(src.termScaleVec);
-      // static coefficients (q) and the plans' e^x, e^x − 1; the tick rewrites the per-tick entries
-      a.termCoef.set(src.termCoef);
-      a.pool.set(src.pool);
+      // every input but the per-tick ones the tick writes in place; the small per-tick finish inputs are copied by gridFinish
+      for (const c of AGG_COLUMNS) if (c !== "legDamp" && c !== "termScale") this.agg[c].set(src[c] as Float64Array & Int32Array);
+      for (const c of FIN_COLUMNS) if (!FIN_TICK.has(c) && c !== "legPlan" && c !== "loss" && c !== "at") this.fin[c].set(fin[c] as Float64Array & Int32Array);
     }
   }
 
@@ -926,17 +804,43 @@ class WasmTick {
   }
 
   gridAggregate(): void {
-    const p = (c: Column) => this.ptr(c);
+    const p = (c: string) => this.ptr(c);
     this.exports.gridAggregate(
       this.nLegs, p("legPlan"), p("legTerm"), p("legDamp"), p("planK"), p("planScen"), p("scenShock"), p("scenKind"), p("scenWeight"),
       p("termCoef"), p("termScale"), p("termVec"), p("termScaleVec"), p("pool"), p("scratch"), p("loss"), p("at"),
     );
   }
+
+  /** Copies the per-tick finish inputs in, runs gridFinish on the resident columns, copies the outputs out. */
+  gridFinish(src: GridFinishInputs, out: GridFinishOutputs): number {
+    for (const c of FIN_TICK) this.fin[c].set(src[c] as Float64Array & Int32Array);
+    const p = (c: string) => this.ptr(c);
+    const bad = this.exports.gridFinish(
+      this.nAccounts,
+      p("instOpt"), p("instInv"), p("instF"), p("instMark"), p("instMarkUsd"), p("posQ"), p("posEntry"), p("posInst"), p("posPerp"),
+      p("planSom"), p("planCombine"), p("legPlan"), p("legU"), p("legBlockCount"), p("legPos"), p("legNet"), p("netQ"), p("spot"),
+      p("groupLeg"), p("groupCoin"), p("groupCcy"), p("groupColl"), p("groupStable"), p("ccyUnit"),
+      p("collAmount"), p("collAsset"), p("collHaircut"), p("haircutInitial"), p("haircutMaintenance"), p("stableAmount"), p("stableAsset"), p("assetPrice"),
+      p("accGroup"), p("accOk"), p("loss"), p("at"),
+      src.usdMode, src.netShortOption, src.perpetual, src.stablecoinDepeg, src.initialFactor, src.maintenanceFactor,
+      p("initialMargin"), p("maintenanceMargin"), p("equity"), p("excessInitial"), p("excessMaintenance"), p("worstPnl"), p("status"), p("worstIndex"),
+    );
+    for (const c of FIN_F64_OUT) out[c].set(this.view(c));
+    for (const c of FIN_I32_OUT) out[c].set(this.view(c));
+    return bad;
+  }
 }
 
-const COLUMNS = [
-  "legPlan", "legTerm", "legDamp", "planK", "planScen", "scenShock", "scenKind", "scenWeight", "termCoef", "termScale", "termVec", "termScaleVec",
-  "pool", "forward", "strike", "timeToExpiry", "vol", "rate", "isCall", "price", "scratch", "loss", "at",
+const AGG_COLUMNS = [
+  "legPlan", "legTerm", "legDamp", "planK", "planScen", "scenShock", "scenKind", "scenWeight", "termCoef", "termScale", "termVec", "termScaleVec", "pool",
 ] as const;
-type Column = (typeof COLUMNS)[number];
-const I32_COLUMNS: ReadonlySet<Column> = new Set<Column>(["legPlan", "legTerm", "planK", "planScen", "scenShock", "scenKind", "termVec", "termScaleVec", "isCall", "at"]);
+type FinColumn = { [K in keyof GridFinishInputs]: GridFinishInputs[K] extends number ? never : K }[keyof GridFinishInputs];
+const FIN_COLUMNS: readonly FinColumn[] = [
+  "instOpt", "instInv", "instF", "instMark", "instMarkUsd", "posQ", "posEntry", "posInst", "posPerp", "planSom", "planCombine",
+  "legPlan", "legU", "legBlockCount", "legPos", "legNet", "netQ", "spot", "groupLeg", "groupCoin", "groupCcy", "groupColl", "groupStable", "ccyUnit",
+  "collAmount", "collAsset", "collHaircut", "haircutInitial", "haircutMaintenance", "stableAmount", "stableAsset", "assetPrice", "accGroup", "accOk", "loss", "at",
+];
+/** gridFinish inputs the tick changes (small: per instrument, underlying, currency, asset) */
+const FIN_TICK: ReadonlySet<FinColumn> = new Set<FinColumn>(["instOpt", "instInv", "instF", "instMark", "instMarkUsd", "spot", "ccyUnit", "assetPrice"]);
+const FIN_F64_OUT = ["initialMargin", "maintenanceMargin", "equity", "excessInitial", "excessMaintenance", "worstPnl"] as const;
+const FIN_I32_OUT = ["status", "worstIndex"] as const;

@@ -22,7 +22,7 @@
 // loss[5l+1] = extreme, loss[5l+2] = basis, loss[5l+3] = pnl[gridAt], loss[5l+4] = pnl[extremeAt] (NaN when −1);
 // at[2l] = gridAt, at[2l+1] = extremeAt (indices within the block). `scratch` holds ≥ max K doubles.
 // NaN inputs propagate to the leg's losses (Math.max and f64.max both return NaN), never an exception.
-import type { GridAggregateInputs, GridAggregateOutputs } from "../types.js";
+import type { GridAggregateInputs, GridAggregateOutputs, GridFinishInputs, GridFinishOutputs } from "../types.js";
 
 const STANDARD = 0;
 const EXTREME = 1;
@@ -89,4 +89,165 @@ export function gridAggregate(inp: GridAggregateInputs, out: GridAggregateOutput
     at[2 * l + 1] = extremeAt;
   }
   return out;
+}
+
+// gridFinish: the per-account rules of the grid margin engine after the scan (packages/engine/src/margin/grid.ts
+// `addPosition`'s scalar aggregates, `finishGroup`, `result`), in their order, over every account. Per leg l (plan p,
+// S = spot[legU[l]], unit = coin group ? 1 : S), members j in book order:
+//   option:  value += coin ? q·mark : usdMode ? q·markUsd : q·mark;  som += −q·planSom[p]·unit when q < 0, planSom > 0
+//   future:  v = entry NaN ? 0 : inverse ? q·F·(1/entry − 1/F) : q·(F − entry);  value += coin ? v : usdMode ? v·S (inv) : v
+//            perp += |q|·perpetual·unit for perpetuals when perpetual > 0
+//   scan = combine ? max(grid, extreme) : grid (extremeTotal += extreme otherwise); perUnderlying += max(scan, som);
+//   basis += loss[5l+2]; worst: the first leg with the smallest P&L (pnl at gridAt or, when the extreme loss
+//   combines and exceeds the grid loss, at extremeAt; times f = 1 for a single group, else the group's USD per unit);
+//   netShort += −netQ·netShortOption·unit.
+// Per group: add-ons (positive ones, order basis, net short, perpetual, de-peg = Σ stable·price · depeg · (1/unit)),
+// risk = max(perUnderlying + addOns, extremeTotal), IM/MM = factor·risk, collateral (coin: amount, usdMode: amount·
+// price, else amount; haircut when listed and value > 0), equity = collateral + positions value, status per group;
+// per account the f-weighted sums, excess and the worse of the account's and its groups' statuses.
+export function gridFinish(i: GridFinishInputs, out: GridFinishOutputs): number {
+  const { instOpt, instInv, instF, instMark, instMarkUsd, posQ, posEntry, posInst, posPerp, planSom, planCombine, legPlan, legU, legBlockCount, legPos, legNet, netQ, spot } = i;
+  const { groupLeg, groupCoin, groupCcy, groupColl, groupStable, ccyUnit, collAmount, collAsset, collHaircut, haircutInitial, haircutMaintenance, stableAmount, stableAsset, assetPrice, accGroup, accOk, loss, at } = i;
+  const usdMode = i.usdMode === 1;
+  const netFrac = i.netShortOption;
+  const perpFrac = i.perpetual;
+  const depeg = i.stablecoinDepeg;
+  const initialFactor = i.initialFactor;
+  const maintenanceFactor = i.maintenanceFactor;
+  const n = accOk.length;
+  let bad = -1;
+  for (let a = 0; a < n; a++) {
+    if (accOk[a] === 0) {
+      out.initialMargin[a] = out.maintenanceMargin[a] = out.equity[a] = out.excessInitial[a] = out.excessMaintenance[a] = out.worstPnl[a] = NaN;
+      out.status[a] = 255;
+      out.worstIndex[a] = -1;
+      continue;
+    }
+    const g0 = accGroup[a]!;
+    const g1 = accGroup[a + 1]!;
+    const single = g1 - g0 === 1;
+    let IM = 0;
+    let MM = 0;
+    let eq = 0;
+    let meI = 0;
+    let meM = 0;
+    let worstStatus = 0;
+    let wPnl = NaN;
+    let wIdx = -1;
+    for (let g = g0; g < g1; g++) {
+      const coin = groupCoin[g] === 1;
+      const usdPerUnit = ccyUnit[groupCcy[g]!]!;
+      const f = single ? 1 : usdPerUnit;
+      let perUnderlyingRisk = 0;
+      let extremeTotal = 0;
+      let basis = 0;
+      let netShort = 0;
+      let perp = 0;
+      let positionsValue = 0;
+      let offset = 0;
+      const l1 = groupLeg[g + 1]!;
+      for (let l = groupLeg[g]!; l < l1; l++) {
+        const p = legPlan[l]!;
+        const S = spot[legU[l]!]!;
+        const unit = coin ? 1 : S;
+        let value = 0;
+        let legSom = 0;
+        let legPerp = 0;
+        const somF = planSom[p]!;
+        const j1 = legPos[l + 1]!;
+        for (let j = legPos[l]!; j < j1; j++) {
+          const q = posQ[j]!;
+          const k = posInst[j]!;
+          if (instOpt[k] === 1) {
+            const v = q * instMark[k]!;
+            const vUsd = q * instMarkUsd[k]!;
+            value += coin ? v : usdMode ? vUsd : v;
+            if (q < 0 && somF > 0) legSom += -q * somF * unit;
+          } else {
+            const F = instF[k]!;
+            const entry = posEntry[j]!;
+            const inv = instInv[k] === 1;
+            const v = entry !== entry ? 0 : inv ? q * F * (1 / entry - 1 / F) : q * (F - entry);
+            const vUsd = inv ? v * S : v;
+            value += coin ? v : usdMode ? vUsd : v;
+            if (posPerp[j] === 1 && perpFrac > 0) legPerp += Math.abs(q) * perpFrac * unit;
+          }
+        }
+        const o = 5 * l;
+        basis += loss[o + 2]!;
+        const gridLoss = loss[o]!;
+        const extremeLoss = loss[o + 1]!;
+        const combine = planCombine[p] === 1;
+        const scan = combine ? Math.max(gridLoss, extremeLoss) : gridLoss;
+        if (!combine) extremeTotal += extremeLoss;
+        perUnderlyingRisk += Math.max(scan, legSom);
+        const useExtreme = combine && extremeLoss > gridLoss;
+        const worstAt = useExtreme ? at[2 * l + 1]! : at[2 * l]!;
+        const pnl = (useExtreme ? loss[o + 4]! : loss[o + 3]!) * f;
+        if (wIdx < 0 || pnl < wPnl) {
+          wPnl = pnl;
+          wIdx = offset + worstAt;
+        }
+        offset += legBlockCount[l]!;
+        positionsValue += value;
+        perp += legPerp;
+        if (netFrac > 0) for (let q = legNet[l]!; q < legNet[l + 1]!; q++) netShort += -netQ[q]! * netFrac * unit;
+      }
+      let addOnSum = 0;
+      if (basis > 0) addOnSum += basis;
+      if (netShort > 0) addOnSum += netShort;
+      if (perp > 0) addOnSum += perp;
+      if (depeg > 0 && !coin) {
+        let stable = 0;
+        for (let s = groupStable[g]!; s < groupStable[g + 1]!; s++) stable += stableAmount[s]! * assetPrice[stableAsset[s]!]!;
+        if (stable > 0) addOnSum += stable * depeg * (1 / usdPerUnit);
+      }
+      const risk = Math.max(perUnderlyingRisk + addOnSum, extremeTotal);
+      const gIM = initialFactor * risk;
+      const gMM = maintenanceFactor * risk;
+      let collateral = 0;
+      let collIm = 0;
+      let collMm = 0;
+      for (let c = groupColl[g]!; c < groupColl[g + 1]!; c++) {
+        const amount = collAmount[c]!;
+        const val = coin ? amount : usdMode ? amount * assetPrice[collAsset[c]!]! : amount;
+        const hi = collHaircut[c]!;
+        collateral += val;
+        if (hi >= 0 && val > 0) {
+          collIm += val * (1 - haircutInitial[hi]!);
+          collMm += val * (1 - haircutMaintenance[hi]!);
+        } else {
+          collIm += val;
+          collMm += val;
+        }
+      }
+      const gEq = collateral + positionsValue;
+      const gMeI = collIm + positionsValue;
+      const gMeM = collMm + positionsValue;
+      const st = status(gMeI - gIM, gMeM - gMM);
+      if (st > worstStatus) worstStatus = st;
+      IM += gIM * f;
+      MM += gMM * f;
+      eq += gEq * f;
+      meI += gMeI * f;
+      meM += gMeM * f;
+    }
+    const exI = meI - IM;
+    const exM = meM - MM;
+    out.initialMargin[a] = IM;
+    out.maintenanceMargin[a] = MM;
+    out.equity[a] = eq;
+    out.excessInitial[a] = exI;
+    out.excessMaintenance[a] = exM;
+    out.status[a] = Math.max(status(exI, exM), worstStatus);
+    out.worstIndex[a] = wIdx;
+    out.worstPnl[a] = wPnl;
+    if (bad < 0 && !(Number.isFinite(IM) && Number.isFinite(MM) && Number.isFinite(eq))) bad = a;
+  }
+  return bad;
+}
+
+/** The engine's marginStatus (result.ts) as a code: 2 liquidation (maintenance excess < 0), 1 margin call, 0 healthy; NaN → 0. */
+function status(initial: number, maintenance: number): number {
+  return maintenance < 0 ? 2 : initial < 0 ? 1 : 0;
 }

@@ -31,6 +31,7 @@ export function createJsKernels(): Kernels {
     histogram: tail.histogram,
     portfolioValue: portfolio.portfolioValue,
     gridAggregate: grid.gridAggregate,
+    gridFinish: grid.gridFinish,
     revalueScenarios: scenarios.revalueScenarios,
     surfaceEval: scenarios.surfaceEval,
   };

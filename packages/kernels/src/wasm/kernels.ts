@@ -1,4 +1,4 @@
-import type { Black76Inputs, GridAggregateInputs, GridAggregateOutputs, BsmInputs, GreeksOutputs, Kernels, PnlSurfaceTables, PortfolioInputs, PortfolioOutputs, RngState, ScenarioRevaluationInputs, TailResult } from "../types.js";
+import type { Black76Inputs, GridAggregateInputs, GridAggregateOutputs, GridFinishInputs, GridFinishOutputs, BsmInputs, GreeksOutputs, Kernels, PnlSurfaceTables, PortfolioInputs, PortfolioOutputs, RngState, ScenarioRevaluationInputs, TailResult } from "../types.js";
 import { ZIGGURAT_TABLE } from "../js/ziggurat.js";
 import { Arena } from "./arena.js";
 
@@ -43,6 +43,19 @@ export interface WasmExports {
     scenShock: number, scenKind: number, scenWeight: number, termCoef: number, termScale: number, termVec: number, termScaleVec: number,
     pool: number, scratch: number, outLoss: number, outAt: number,
   ): void;
+  gridFinish(
+    nAccounts: number,
+    instOpt: number, instInv: number, instF: number, instMark: number, instMarkUsd: number,
+    posQ: number, posEntry: number, posInst: number, posPerp: number,
+    planSom: number, planCombine: number,
+    legPlan: number, legU: number, legBlockCount: number, legPos: number, legNet: number, netQ: number, spot: number,
+    groupLeg: number, groupCoin: number, groupCcy: number, groupColl: number, groupStable: number, ccyUnit: number,
+    collAmount: number, collAsset: number, collHaircut: number, haircutInitial: number, haircutMaintenance: number,
+    stableAmount: number, stableAsset: number, assetPrice: number,
+    accGroup: number, accOk: number, loss: number, at: number,
+    usdMode: number, netShortOption: number, perpetual: number, stablecoinDepeg: number, initialFactor: number, maintenanceFactor: number,
+    outIM: number, outMM: number, outEq: number, outExI: number, outExM: number, outWorstPnl: number, outStatus: number, outWorstIndex: number,
+  ): number;
   revalueScenarios(
     m: number, n: number, U: number,
     forward: number, strike: number, t: number, vol: number, rate: number, isCall: number,
@@ -269,6 +282,33 @@ export class WasmKernels implements Kernels {
       out.loss.set(a.f64(lp, 5 * n));
       out.at.set(a.i32(ap, 2 * n));
       return out;
+    });
+  }
+
+  gridFinish(i: GridFinishInputs, out: GridFinishOutputs): number {
+    return this.scoped((a) => {
+      const n = i.accOk.length;
+      const ins = [
+        a.putI32(i.instOpt), a.putI32(i.instInv), a.putF64(i.instF), a.putF64(i.instMark), a.putF64(i.instMarkUsd),
+        a.putF64(i.posQ), a.putF64(i.posEntry), a.putI32(i.posInst), a.putI32(i.posPerp),
+        a.putF64(i.planSom), a.putI32(i.planCombine),
+        a.putI32(i.legPlan), a.putI32(i.legU), a.putI32(i.legBlockCount), a.putI32(i.legPos), a.putI32(i.legNet), a.putF64(i.netQ), a.putF64(i.spot),
+        a.putI32(i.groupLeg), a.putI32(i.groupCoin), a.putI32(i.groupCcy), a.putI32(i.groupColl), a.putI32(i.groupStable), a.putF64(i.ccyUnit),
+        a.putF64(i.collAmount), a.putI32(i.collAsset), a.putI32(i.collHaircut), a.putF64(i.haircutInitial), a.putF64(i.haircutMaintenance),
+        a.putF64(i.stableAmount), a.putI32(i.stableAsset), a.putF64(i.assetPrice),
+        a.putI32(i.accGroup), a.putI32(i.accOk), a.putF64(i.loss), a.putI32(i.at),
+      ] as const;
+      const f = [a.allocF64(n), a.allocF64(n), a.allocF64(n), a.allocF64(n), a.allocF64(n), a.allocF64(n)] as const;
+      const sp = a.allocI32(n);
+      const wp = a.allocI32(n);
+      const bad = this.exports.gridFinish(
+        n, ...ins, i.usdMode, i.netShortOption, i.perpetual, i.stablecoinDepeg, i.initialFactor, i.maintenanceFactor, ...f, sp, wp,
+      );
+      const cols = [out.initialMargin, out.maintenanceMargin, out.equity, out.excessInitial, out.excessMaintenance, out.worstPnl];
+      for (let c = 0; c < 6; c++) cols[c]!.set(a.f64(f[c]!, n));
+      out.status.set(a.i32(sp, n));
+      out.worstIndex.set(a.i32(wp, n));
+      return bad;
     });
   }
 

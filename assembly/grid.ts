@@ -14,8 +14,9 @@
 //   max(0, −pnl) over basis ones. Outputs per leg: loss[5l] = max(0, −pnl[gridAt]), loss[5l+1] = extreme loss,
 //   loss[5l+2] = basis loss, loss[5l+3] = pnl[gridAt], loss[5l+4] = pnl[extremeAt] (NaN when −1); at[2l] = gridAt,
 //   at[2l+1] = extremeAt (scenario indices within the plan's block).
-// SIMD build: the term accumulation runs two shocks per f64x2 lane pair (the same multiplies and adds per lane, no
-// fused operations: identical bits); the scan is scalar (first-minimum semantics, a few dozen scenarios).
+// SIMD build: the term accumulation runs shock-major in register blocks (8 shocks in four f64x2 accumulators over the
+// leg's terms, then pairs, then single shocks) — per shock the same multiplies and adds in the same term order, no
+// fused operations: identical bits; the scan is scalar (first-minimum semantics, a few dozen scenarios).
 
 const STANDARD: i32 = 0;
 const EXTREME: i32 = 1;
@@ -46,40 +47,83 @@ export function gridAggregate(
   for (let l = 0; l < nLegs; l++) {
     const p = i32At(legPlan, l);
     const K = i32At(planK, p);
-    for (let k = 0; k < K; k++) store<f64>(scratch + ((<usize>k) << 3), 0.0);
+    const t0 = i32At(legTerm, l);
     const t1 = i32At(legTerm, l + 1);
-    for (let t = i32At(legTerm, l); t < t1; t++) {
-      const c = f64At(termCoef, t);
-      const v = pool + ((<usize>i32At(termVec, t)) << 3);
-      const ev = i32At(termScaleVec, t);
+    if (ASC_FEATURE_SIMD) {
+      // register-blocked: 8 shocks in 4 f64x2 accumulators held across the leg's terms (one store per chunk, not
+      // one load + store per term); per shock the same adds in the same term order as the scalar loop: same bits
       let k = 0;
-      if (ev < 0) {
-        if (ASC_FEATURE_SIMD) {
-          const cc = f64x2.splat(c);
-          for (; k + 1 < K; k += 2) {
-            const a = scratch + ((<usize>k) << 3);
-            v128.store(a, f64x2.add(v128.load(a), f64x2.mul(cc, v128.load(v + ((<usize>k) << 3)))));
+      for (; k + 7 < K; k += 8) {
+        const ko = (<usize>k) << 3;
+        let a0 = f64x2.splat(0.0);
+        let a1 = f64x2.splat(0.0);
+        let a2 = f64x2.splat(0.0);
+        let a3 = f64x2.splat(0.0);
+        for (let t = t0; t < t1; t++) {
+          const cc = f64x2.splat(f64At(termCoef, t));
+          const v = pool + ((<usize>i32At(termVec, t)) << 3) + ko;
+          const ev = i32At(termScaleVec, t);
+          if (ev < 0) {
+            a0 = f64x2.add(a0, f64x2.mul(cc, v128.load(v)));
+            a1 = f64x2.add(a1, f64x2.mul(cc, v128.load(v, 16)));
+            a2 = f64x2.add(a2, f64x2.mul(cc, v128.load(v, 32)));
+            a3 = f64x2.add(a3, f64x2.mul(cc, v128.load(v, 48)));
+          } else {
+            const ss = f64x2.splat(f64At(termScale, t));
+            const e = pool + ((<usize>ev) << 3) + ko;
+            a0 = f64x2.add(a0, f64x2.mul(f64x2.mul(f64x2.mul(cc, v128.load(v)), ss), v128.load(e)));
+            a1 = f64x2.add(a1, f64x2.mul(f64x2.mul(f64x2.mul(cc, v128.load(v, 16)), ss), v128.load(e, 16)));
+            a2 = f64x2.add(a2, f64x2.mul(f64x2.mul(f64x2.mul(cc, v128.load(v, 32)), ss), v128.load(e, 32)));
+            a3 = f64x2.add(a3, f64x2.mul(f64x2.mul(f64x2.mul(cc, v128.load(v, 48)), ss), v128.load(e, 48)));
           }
         }
-        for (; k < K; k++) {
-          const a = scratch + ((<usize>k) << 3);
-          store<f64>(a, load<f64>(a) + c * f64At(v, k));
+        const a = scratch + ko;
+        v128.store(a, a0);
+        v128.store(a, a1, 16);
+        v128.store(a, a2, 32);
+        v128.store(a, a3, 48);
+      }
+      for (; k + 1 < K; k += 2) {
+        const ko = (<usize>k) << 3;
+        let a0 = f64x2.splat(0.0);
+        for (let t = t0; t < t1; t++) {
+          const cc = f64x2.splat(f64At(termCoef, t));
+          const v = pool + ((<usize>i32At(termVec, t)) << 3) + ko;
+          const ev = i32At(termScaleVec, t);
+          if (ev < 0) a0 = f64x2.add(a0, f64x2.mul(cc, v128.load(v)));
+          else a0 = f64x2.add(a0, f64x2.mul(f64x2.mul(f64x2.mul(cc, v128.load(v)), f64x2.splat(f64At(termScale, t))), v128.load(pool + ((<usize>ev) << 3) + ko)));
         }
-      } else {
-        const s = f64At(termScale, t);
-        const e = pool + ((<usize>ev) << 3);
-        if (ASC_FEATURE_SIMD) {
-          const cc = f64x2.splat(c);
-          const ss = f64x2.splat(s);
-          for (; k + 1 < K; k += 2) {
+        v128.store(scratch + ko, a0);
+      }
+      for (; k < K; k++) {
+        let acc: f64 = 0.0;
+        for (let t = t0; t < t1; t++) {
+          const c = f64At(termCoef, t);
+          const v = pool + ((<usize>i32At(termVec, t)) << 3);
+          const ev = i32At(termScaleVec, t);
+          if (ev < 0) acc = acc + c * f64At(v, k);
+          else acc = acc + c * f64At(v, k) * f64At(termScale, t) * f64At(pool + ((<usize>ev) << 3), k);
+        }
+        store<f64>(scratch + ((<usize>k) << 3), acc);
+      }
+    } else {
+      for (let k = 0; k < K; k++) store<f64>(scratch + ((<usize>k) << 3), 0.0);
+      for (let t = t0; t < t1; t++) {
+        const c = f64At(termCoef, t);
+        const v = pool + ((<usize>i32At(termVec, t)) << 3);
+        const ev = i32At(termScaleVec, t);
+        if (ev < 0) {
+          for (let k = 0; k < K; k++) {
             const a = scratch + ((<usize>k) << 3);
-            const o = (<usize>k) << 3;
-            v128.store(a, f64x2.add(v128.load(a), f64x2.mul(f64x2.mul(f64x2.mul(cc, v128.load(v + o)), ss), v128.load(e + o))));
+            store<f64>(a, load<f64>(a) + c * f64At(v, k));
           }
-        }
-        for (; k < K; k++) {
-          const a = scratch + ((<usize>k) << 3);
-          store<f64>(a, load<f64>(a) + c * f64At(v, k) * s * f64At(e, k));
+        } else {
+          const s = f64At(termScale, t);
+          const e = pool + ((<usize>ev) << 3);
+          for (let k = 0; k < K; k++) {
+            const a = scratch + ((<usize>k) << 3);
+            store<f64>(a, load<f64>(a) + c * f64At(v, k) * s * f64At(e, k));
+          }
         }
       }
     }

@@ -118,7 +118,9 @@ export class GridBatchState {
   private readonly dynKind: Int8Array;
   private readonly dynQ: Float64Array;
   private readonly dynRef: Int32Array;
-  private readonly termScaleU: Int32Array;
+  /** the terms of the ((c·V)·S)·e^x form (inverse futures in USD groups) and their underlyings */
+  private readonly scaleTerm: Int32Array;
+  private readonly scaleU: Int32Array;
   // legs
   private readonly legCcy: Int32Array;
   private readonly legCoin: Uint8Array;
@@ -426,7 +428,10 @@ export class GridBatchState {
     };
     this.loss = new Float64Array(5 * nLegs);
     this.at = new Int32Array(2 * nLegs);
-    this.termScaleU = Int32Array.from(termScaleU.a);
+    const scaled: number[] = [];
+    for (let t = 0; t < T; t++) if (termScaleU.a[t]! >= 0) scaled.push(t);
+    this.scaleTerm = Int32Array.from(scaled);
+    this.scaleU = Int32Array.from(scaled, (t) => termScaleU.a[t]!);
     this.dynTerm = Int32Array.from(dynTerm.a);
     this.dynKind = Int8Array.from(dynKind.a);
     this.dynQ = Float64Array.from(dynQ.a);
@@ -658,10 +663,7 @@ export class GridBatchState {
       coef[this.dynTerm[d]!] = kind === COEF_QF ? this.dynQ[d]! * this.instF[this.dynRef[d]!]! : this.dynQ[d]! * this.assetPrice[this.dynRef[d]!]!;
     }
     const termScale = agg.termScale;
-    for (let t = 0; t < termScale.length; t++) {
-      const u = this.termScaleU[t]!;
-      if (u >= 0) termScale[t] = this.spot[u]!;
-    }
+    for (let d = 0; d < this.scaleTerm.length; d++) termScale[this.scaleTerm[d]!] = this.spot[this.scaleU[d]!]!;
     const nLegs = this.legCcy.length;
     const damp = agg.legDamp;
     for (let l = 0; l < nLegs; l++) {

@@ -37,6 +37,11 @@ import { INV_SQRT_2PI, expNegHalfSq, normCdfE } from "./normal.js";
  */
 const E_SHARE_MIN = 1e-290;
 
+/** The Black-76 domain (the wasm core's b76Valid): F > 0, K, T, σ ≥ 0, all finite, r finite. Else NaN outputs. */
+export function black76Valid(F: number, K: number, T: number, v: number, r: number): boolean {
+  return F > 0 && F < Infinity && K >= 0 && K < Infinity && T >= 0 && T < Infinity && v >= 0 && v < Infinity && r - r === 0;
+}
+
 /** The step N(±∞) of a degenerate (s = 0) option: 1 in the money, 0 out of it, ½ at the money. */
 function step(u: number): number {
   return u > 0 ? 1 : u < 0 ? 0 : 0.5;
@@ -52,7 +57,7 @@ export function black76(inputs: Black76Inputs, inverse: boolean, out: GreeksOutp
     const T = timeToExpiry[i]!;
     const v = vol[i]!;
     const r = rate[i]!;
-    if (!(F > 0 && F < Infinity && K >= 0 && K < Infinity && T >= 0 && T < Infinity && v >= 0 && v < Infinity && r - r === 0)) {
+    if (!black76Valid(F, K, T, v, r)) {
       price[i] = delta[i] = gamma[i] = vega[i] = theta[i] = rho[i] = NaN;
       continue;
     }
@@ -112,7 +117,7 @@ export function black76Price(inputs: Black76Inputs, inverse: boolean, out: Float
     const T = timeToExpiry[i]!;
     const v = vol[i]!;
     const r = rate[i]!;
-    if (!(F > 0 && F < Infinity && K >= 0 && K < Infinity && T >= 0 && T < Infinity && v >= 0 && v < Infinity && r - r === 0)) {
+    if (!black76Valid(F, K, T, v, r)) {
       out[i] = NaN;
       continue;
     }

@@ -21,6 +21,7 @@
 // see: W. H. Press et al., Numerical Recipes 3rd ed. §3.2 (Lagrange interpolation), §3.6 (tensor-product grids).
 import type { PnlSurfaceTables, ScenarioRevaluationInputs } from "../types.js";
 import { expNegHalfSq, normCdfE } from "./normal.js";
+import { black76Valid } from "./pricing.js";
 
 /** Floor of a shocked implied vol (portfolio.ts scenarioPnl's): keeps σ' > 0 under large down-shifts. */
 const VOL_FLOOR = 1e-4;
@@ -29,7 +30,7 @@ const E_SHARE_MIN = 1e-290;
 
 /** Black-76 price, USD: js/pricing.ts black76Price for one row, same operations in the same order. */
 function price(F: number, K: number, T: number, v: number, r: number, call: number): number {
-  if (!(F > 0 && F < Infinity && K >= 0 && K < Infinity && T >= 0 && T < Infinity && v >= 0 && v < Infinity && r - r === 0)) return NaN;
+  if (!black76Valid(F, K, T, v, r)) return NaN;
   const w = call !== 0 ? 1 : -1;
   const s = v * Math.sqrt(T);
   const D = Math.exp(-r * T);

@@ -5,6 +5,7 @@
 // revalueScenarios: per scenario s and option j (u = und[j], x = x[s,u], dv = dv[s,u]):
 //   mult = e^x;  F' = F_j·mult;  σ' = max(σ_j·(1 + dv), VOL_FLOOR);  P = Black-76(F', K_j, T_j, σ', r_j, call_j) (USD)
 //   after = inverse_j ? (P / (F_j·mult))·S_u·mult : P;     out[s] = Σ_j (q_j·after − base_j)   (j ascending)
+//   perU[s·U + u] (perU ≠ 0) = the same sum over the options of underlying u only
 // The prices come from pricing.ts's black76Price (its staged f64x2 pipeline in the SIMD build, same bits as the
 // scalar build and the twin): rows (F', K, T, σ', r, isCall) for a block of whole scenarios × a chunk of options are
 // written into a host-provided scratch, priced in one call, and accumulated. K, T, r, isCall repeat per scenario,
@@ -39,9 +40,10 @@ export function revalueScenarios(
   m: i32, n: i32, U: i32,
   forward: usize, strike: usize, t: usize, vol: usize, rate: usize, isCall: usize,
   quantity: usize, und: usize, inverse: usize, spot: usize, baseUsd: usize,
-  x: usize, dv: usize, rows: i32, scratch: usize, mult: usize, out: usize,
+  x: usize, dv: usize, rows: i32, scratch: usize, mult: usize, out: usize, perU: usize,
 ): void {
   for (let s = 0; s < m; s++) store<f64>(out + ((<usize>s) << 3), 0.0);
+  if (perU != 0) for (let i = 0; i < m * U; i++) store<f64>(perU + ((<usize>i) << 3), 0.0);
   if (n <= 0 || m <= 0 || rows < 2) return;
   const col = (<usize>rows) << 3;
   const cF = scratch;
@@ -93,7 +95,12 @@ export function revalueScenarios(
             const mu = f64At(cM, b * L + j);
             after = (usd / (f64At(forward, jj) * mu)) * f64At(spot, i32At(und, jj)) * mu;
           }
-          sum += f64At(quantity, jj) * after - f64At(baseUsd, jj);
+          const d = f64At(quantity, jj) * after - f64At(baseUsd, jj);
+          sum += d;
+          if (perU != 0) {
+            const pu = perU + ((<usize>(s * U + i32At(und, jj))) << 3);
+            store<f64>(pu, load<f64>(pu) + d);
+          }
         }
         store<f64>(out + ((<usize>s) << 3), sum);
       }
@@ -192,7 +199,7 @@ function expm1F(x0: f64): f64 {
   return y;
 }
 
-/** 4-point Lagrange weights at t over nodes 0..3 into w0..w3 (es.ts lagrange4; see the twin). */
+/** 4-point Lagrange weights at t over nodes 0..3 (es.ts lagrange4; see the twin). */
 // @ts-ignore: decorator
 @inline function lagrangeAt(t: f64, k: i32): f64 {
   const a = t - 1;
@@ -204,71 +211,191 @@ function expm1F(x0: f64): f64 {
   return (t * a * b) / 6;
 }
 
+/** Options part of one surface at (tx, tv) (grid coordinates; tv unused when nv = 1), the twin's operations. */
+// @ts-ignore: decorator
+@inline function surfaceAt(vals: usize, NX: i32, NV: i32, tx: f64, tv: f64): f64 {
+  // clamp in f64 (as the twin does), then convert: |tx| may exceed the i32 range far outside the grid
+  let fx = Math.floor(tx) - 1;
+  if (fx < 0) fx = 0;
+  else if (fx > <f64>(NX - 4)) fx = <f64>(NX - 4);
+  const ix = <i32>fx;
+  const tt = tx - fx;
+  const w0 = lagrangeAt(tt, 0), w1 = lagrangeAt(tt, 1), w2 = lagrangeAt(tt, 2), w3 = lagrangeAt(tt, 3);
+  if (NV == 1) {
+    return w0 * f64At(vals, ix) + w1 * f64At(vals, ix + 1) + w2 * f64At(vals, ix + 2) + w3 * f64At(vals, ix + 3);
+  }
+  let fv = Math.floor(tv) - 1;
+  if (fv < 0) fv = 0;
+  else if (fv > <f64>(NV - 4)) fv = <f64>(NV - 4);
+  const iv = <i32>fv;
+  const tw = tv - fv;
+  const q0 = lagrangeAt(tw, 0), q1 = lagrangeAt(tw, 1), q2 = lagrangeAt(tw, 2), q3 = lagrangeAt(tw, 3);
+  let r = ix * NV + iv;
+  let e: f64 = 0;
+  e += w0 * (q0 * f64At(vals, r) + q1 * f64At(vals, r + 1) + q2 * f64At(vals, r + 2) + q3 * f64At(vals, r + 3));
+  r += NV;
+  e += w1 * (q0 * f64At(vals, r) + q1 * f64At(vals, r + 1) + q2 * f64At(vals, r + 2) + q3 * f64At(vals, r + 3));
+  r += NV;
+  e += w2 * (q0 * f64At(vals, r) + q1 * f64At(vals, r + 1) + q2 * f64At(vals, r + 2) + q3 * f64At(vals, r + 3));
+  r += NV;
+  e += w3 * (q0 * f64At(vals, r) + q1 * f64At(vals, r + 1) + q2 * f64At(vals, r + 2) + q3 * f64At(vals, r + 3));
+  return e;
+}
+
+// ---- SIMD build: two scenarios per f64x2 (lanes s, s + 1 of one underlying), the twin's operations lane by lane ----
+
+// @ts-ignore: decorator
+@inline function splat(x: f64): v128 {
+  return f64x2.splat(x);
+}
+
+/** (p[i0], p[i1]) for f64 element indices i0, i1 of p */
+// @ts-ignore: decorator
+@inline function gather2(p: usize, i0: i32, i1: i32): v128 {
+  return v128.load64_lane(p + ((<usize>i1) << 3), v128.load64_zero(p + ((<usize>i0) << 3)), 1);
+}
+
+// f64x2 constants loaded with v128.load64_splat from a static table (V8 rebuilds a v128.const through the integer
+// unit at every use; see vmath.ts VF_TABLE)
+const SE_CONST = memory.data<f64>([0.0, 1.0, 2.0, 3.0, 6.0]);
+// @ts-ignore: decorator
+@inline function cst(i: i32): v128 {
+  return v128.load64_splat(SE_CONST + ((<usize>i) << 3));
+}
+
+/**
+ * Lagrange weights of both lanes at t into W (4 × v128): lagrangeAt's operations, −((a·b)·c)/6, ((t·b)·c)/2,
+ * −((t·a)·c)/2, ((t·a)·b)/6, with a·b, t·b, t·a formed once.
+ */
+// @ts-ignore: decorator
+@inline function weights2(t: v128, W: usize): void {
+  const a = f64x2.sub(t, cst(1));
+  const b = f64x2.sub(t, cst(2));
+  const c = f64x2.sub(t, cst(3));
+  const ta = f64x2.mul(t, a);
+  v128.store(W, f64x2.div(f64x2.neg(f64x2.mul(f64x2.mul(a, b), c)), cst(4)));
+  v128.store(W, f64x2.div(f64x2.mul(f64x2.mul(t, b), c), cst(2)), 16);
+  v128.store(W, f64x2.div(f64x2.neg(f64x2.mul(ta, c)), cst(2)), 32);
+  v128.store(W, f64x2.div(f64x2.mul(ta, b), cst(4)), 48);
+}
+const SE_W = memory.data(64, 16);
+const SE_Q = memory.data(64, 16);
+
+/** floor(t) − 1 clamped to [0, hi] as the twin's branches do (t not NaN, hi ≥ 0). */
+// @ts-ignore: decorator
+@inline function cell2(t: v128, hi: f64): v128 {
+  const f = f64x2.sub(f64x2.floor(t), cst(1));
+  const H = splat(hi);
+  return v128.bitselect(cst(0), v128.bitselect(H, f, f64x2.gt(f, H)), f64x2.lt(f, cst(0)));
+}
+
+/** Σ_k q_k·(vals[r0 + k], vals[r1 + k]) in the twin's order (((q0·v0 + q1·v1) + q2·v2) + q3·v3). */
+// @ts-ignore: decorator
+@inline function row2(vals: usize, r0: i32, r1: i32, q0: v128, q1: v128, q2: v128, q3: v128): v128 {
+  let e = f64x2.add(f64x2.mul(q0, gather2(vals, r0, r1)), f64x2.mul(q1, gather2(vals, r0 + 1, r1 + 1)));
+  e = f64x2.add(e, f64x2.mul(q2, gather2(vals, r0 + 2, r1 + 2)));
+  return f64x2.add(e, f64x2.mul(q3, gather2(vals, r0 + 3, r1 + 3)));
+}
+
+/** Options part of one surface for two scenarios at grid coordinates (tx, tv) (no NaN lanes): surfaceAt per lane. */
+// @ts-ignore: decorator
+@inline function surfaceAt2(vals: usize, NX: i32, NV: i32, tx: v128, tv: v128): v128 {
+  const fx = cell2(tx, <f64>(NX - 4));
+  const tt = f64x2.sub(tx, fx);
+  weights2(tt, SE_W);
+  const w0 = v128.load(SE_W), w1 = v128.load(SE_W, 16), w2 = v128.load(SE_W, 32), w3 = v128.load(SE_W, 48);
+  const i0 = <i32>f64x2.extract_lane(fx, 0);
+  const i1 = <i32>f64x2.extract_lane(fx, 1);
+  if (NV == 1) return row2(vals, i0, i1, w0, w1, w2, w3);
+  const fv = cell2(tv, <f64>(NV - 4));
+  const tw = f64x2.sub(tv, fv);
+  weights2(tw, SE_Q);
+  const q0 = v128.load(SE_Q), q1 = v128.load(SE_Q, 16), q2 = v128.load(SE_Q, 32), q3 = v128.load(SE_Q, 48);
+  let r0 = i0 * NV + <i32>f64x2.extract_lane(fv, 0);
+  let r1 = i1 * NV + <i32>f64x2.extract_lane(fv, 1);
+  let e = f64x2.mul(w0, row2(vals, r0, r1, q0, q1, q2, q3)); // 0 + w0·row = w0·row (the twin starts e at 0)
+  e = f64x2.add(cst(0), e);
+  r0 += NV;
+  r1 += NV;
+  e = f64x2.add(e, f64x2.mul(w1, row2(vals, r0, r1, q0, q1, q2, q3)));
+  r0 += NV;
+  r1 += NV;
+  e = f64x2.add(e, f64x2.mul(w2, row2(vals, r0, r1, q0, q1, q2, q3)));
+  r0 += NV;
+  r1 += NV;
+  return f64x2.add(e, f64x2.mul(w3, row2(vals, r0, r1, q0, q1, q2, q3)));
+}
+
+/** p_u of scenario s (the twin's per-element operations; NaN moves give NaN). */
+// @ts-ignore: decorator
+@inline function surfaceOne(
+  s: i32, u: i32, U: i32, x0: usize, dxs: usize, nxs: usize, v0: usize, dvs: usize, nvs: usize, off: usize, values: usize, lin: usize, hasOpt: usize,
+  x: usize, dv: usize,
+): f64 {
+  const xv = f64At(x, s * U + u);
+  const l = f64At(lin, u);
+  let p: f64 = l != 0 ? l * expm1F(xv) : 0;
+  if (i32At(hasOpt, u) != 0) {
+    const NV = i32At(nvs, u);
+    const tx = (xv - f64At(x0, u)) / f64At(dxs, u);
+    const tv = NV == 1 ? 0.0 : (f64At(dv, s * U + u) - f64At(v0, u)) / f64At(dvs, u);
+    // a NaN move gives NaN (the twin's array index would be NaN too), never a clamped finite value
+    p += tx != tx || tv != tv ? NaN : surfaceAt(values + ((<usize>i32At(off, u)) << 3), i32At(nxs, u), NV, tx, tv);
+  }
+  return p;
+}
+
 /**
  * Fast-path P&L per scenario from per-underlying surfaces (see the twin for the layout). `perU` (m × U) = 0 to skip.
  * Per underlying u: x0[u], dx[u], nx[u], v0[u], dvs[u], nv[u], off[u] (offset of its table in `values`),
- * lin[u], hasOpt[u] (0: linear part only).
+ * lin[u], hasOpt[u] (0: linear part only). Scenario-major (each scenario's row of moves read once, in order);
+ * out[s] = Σ_u p_u from 0 in u order, as the twin's underlying-major loop adds them. The SIMD build evaluates two
+ * scenarios per f64x2 (a pair with a NaN move is done per lane).
  */
 export function surfaceEval(
   m: i32, U: i32,
   x0: usize, dxs: usize, nxs: usize, v0: usize, dvs: usize, nvs: usize, off: usize, values: usize, lin: usize, hasOpt: usize,
   x: usize, dv: usize, out: usize, perU: usize,
 ): void {
-  for (let s = 0; s < m; s++) store<f64>(out + ((<usize>s) << 3), 0.0);
-  for (let u = 0; u < U; u++) {
-    const X0 = f64At(x0, u);
-    const DX = f64At(dxs, u);
-    const NX = i32At(nxs, u);
-    const V0 = f64At(v0, u);
-    const DV = f64At(dvs, u);
-    const NV = i32At(nvs, u);
-    const vals = values + ((<usize>i32At(off, u)) << 3);
-    const l = f64At(lin, u);
-    const opt = i32At(hasOpt, u) != 0;
-    for (let s = 0; s < m; s++) {
-      const xv = f64At(x, s * U + u);
-      let p: f64 = l != 0 ? l * expm1F(xv) : 0;
-      if (opt) {
-        const tx = (xv - X0) / DX;
-        const tvRaw = NV == 1 ? 0.0 : (f64At(dv, s * U + u) - V0) / DV;
-        if (tx != tx || tvRaw != tvRaw) {
-          // a NaN move: NaN (the twin's array index would be NaN too); never a clamped finite value
-          p += NaN;
-          const o0 = out + ((<usize>s) << 3);
-          store<f64>(o0, load<f64>(o0) + p);
-          if (perU != 0) store<f64>(perU + ((<usize>(s * U + u)) << 3), p);
-          continue;
-        }
-        // clamp in f64 (as the twin does), then convert: |tx| may exceed the i32 range far outside the grid
-        let fx = Math.floor(tx) - 1;
-        if (fx < 0) fx = 0;
-        else if (fx > <f64>(NX - 4)) fx = <f64>(NX - 4);
-        const ix = <i32>fx;
-        const tt = tx - fx;
-        const w0 = lagrangeAt(tt, 0), w1 = lagrangeAt(tt, 1), w2 = lagrangeAt(tt, 2), w3 = lagrangeAt(tt, 3);
-        let e: f64;
-        if (NV == 1) {
-          e = w0 * f64At(vals, ix) + w1 * f64At(vals, ix + 1) + w2 * f64At(vals, ix + 2) + w3 * f64At(vals, ix + 3);
-        } else {
-          const tv = tvRaw;
-          let fv = Math.floor(tv) - 1;
-          if (fv < 0) fv = 0;
-          else if (fv > <f64>(NV - 4)) fv = <f64>(NV - 4);
-          const iv = <i32>fv;
-          const tw = tv - fv;
-          const q0 = lagrangeAt(tw, 0), q1 = lagrangeAt(tw, 1), q2 = lagrangeAt(tw, 2), q3 = lagrangeAt(tw, 3);
-          e = 0;
-          for (let a = 0; a < 4; a++) {
-            const r = (ix + a) * NV + iv;
-            const wa = a == 0 ? w0 : a == 1 ? w1 : a == 2 ? w2 : w3;
-            e += wa * (q0 * f64At(vals, r) + q1 * f64At(vals, r + 1) + q2 * f64At(vals, r + 2) + q3 * f64At(vals, r + 3));
+  let s = 0;
+  if (ASC_FEATURE_SIMD) {
+    for (; s + 1 < m; s += 2) {
+      let sum = splat(0);
+      for (let u = 0; u < U; u++) {
+        const a0 = s * U + u;
+        const a1 = a0 + U;
+        const xv = gather2(x, a0, a1);
+        const l = f64At(lin, u);
+        let p = l != 0 ? f64x2.replace_lane(splat(l * expm1F(f64At(x, a0))), 1, l * expm1F(f64At(x, a1))) : splat(0);
+        if (i32At(hasOpt, u) != 0) {
+          const NV = i32At(nvs, u);
+          const tx = f64x2.div(f64x2.sub(xv, splat(f64At(x0, u))), splat(f64At(dxs, u)));
+          const tv = NV == 1 ? splat(0) : f64x2.div(f64x2.sub(gather2(dv, a0, a1), splat(f64At(v0, u))), splat(f64At(dvs, u)));
+          if (v128.all_true<i64>(v128.and(f64x2.eq(tx, tx), f64x2.eq(tv, tv)))) {
+            p = f64x2.add(p, surfaceAt2(values + ((<usize>i32At(off, u)) << 3), i32At(nxs, u), NV, tx, tv));
+          } else {
+            p = f64x2.replace_lane(
+              splat(surfaceOne(s, u, U, x0, dxs, nxs, v0, dvs, nvs, off, values, lin, hasOpt, x, dv)), 1,
+              surfaceOne(s + 1, u, U, x0, dxs, nxs, v0, dvs, nvs, off, values, lin, hasOpt, x, dv),
+            );
           }
         }
-        p += e;
+        sum = f64x2.add(sum, p);
+        if (perU != 0) {
+          store<f64>(perU + ((<usize>a0) << 3), f64x2.extract_lane(p, 0));
+          store<f64>(perU + ((<usize>a1) << 3), f64x2.extract_lane(p, 1));
+        }
       }
-      const o = out + ((<usize>s) << 3);
-      store<f64>(o, load<f64>(o) + p);
+      v128.store(out + ((<usize>s) << 3), sum);
+    }
+  }
+  for (; s < m; s++) {
+    let sum: f64 = 0;
+    for (let u = 0; u < U; u++) {
+      const p = surfaceOne(s, u, U, x0, dxs, nxs, v0, dvs, nvs, off, values, lin, hasOpt, x, dv);
+      sum += p;
       if (perU != 0) store<f64>(perU + ((<usize>(s * U + u)) << 3), p);
     }
+    store<f64>(out + ((<usize>s) << 3), sum);
   }
 }

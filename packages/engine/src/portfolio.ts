@@ -1,6 +1,6 @@
 // A book resolved against a market snapshot: typed columns for one batch kernel call, valuation in settlement
 // currency and USD, and full revaluation under joint scenarios (spot log-return and relative vol shift per underlying).
-import type { GreeksOutputs, Kernels, PortfolioInputs } from "@offset/kernels";
+import type { GreeksOutputs, Kernels, PortfolioInputs, ScenarioRevaluationInputs } from "@offset/kernels";
 import { fail } from "./errors.js";
 import { type ExpiryData, type Market, MS_PER_YEAR, usdPrice } from "./market/snapshot.js";
 import type { Book } from "./model.js";
@@ -199,14 +199,8 @@ export interface Scenarios {
   volShift: Float64Array;
 }
 
-/**
- * USD P&L of the book (positions and collateral) in each scenario, by full revaluation of every option: the kernels'
- * fused `revalueScenarios` (scenarios × options, Black-76 inline, no row arrays), then the linear positions and the
- * collateral added in book order. Instantaneous shocks: time to expiry is unchanged. `baseUsd` is each position's
- * current USD value (valuation.ts), so the unmoved scenario has exactly zero P&L.
- */
-export function scenarioPnl(k: Kernels, r: ResolvedBook, baseUsd: Float64Array, sc: Scenarios): Float64Array {
-  const U = r.underlyings.length;
+/** The kernels' `revalueScenarios` inputs for the book's options (columns in option order) under `sc`. */
+export function revaluationInputs(r: ResolvedBook, baseUsd: Float64Array, sc: Scenarios): ScenarioRevaluationInputs {
   const o = r.options;
   const n = o.index.length;
   const quantity = new Float64Array(n);
@@ -218,11 +212,19 @@ export function scenarioPnl(k: Kernels, r: ResolvedBook, baseUsd: Float64Array, 
     inverse[j] = r.columns.inverse[i]!;
     base[j] = baseUsd[i]!;
   }
+  return { options: o, quantity, underlying: o.underlying, inverse, spot: r.spot, baseUsd: base, spotLogReturn: sc.spotLogReturn, volShift: sc.volShift };
+}
+
+/**
+ * USD P&L of the book (positions and collateral) in each scenario, by full revaluation of every option: the kernels'
+ * fused `revalueScenarios` (scenarios × options, Black-76 inline, no row arrays), then the linear positions and the
+ * collateral added in book order. Instantaneous shocks: time to expiry is unchanged. `baseUsd` is each position's
+ * current USD value (valuation.ts), so the unmoved scenario has exactly zero P&L.
+ */
+export function scenarioPnl(k: Kernels, r: ResolvedBook, baseUsd: Float64Array, sc: Scenarios): Float64Array {
+  const U = r.underlyings.length;
   // option part: Σ_j (q·value' − base) per scenario, j in book order (the kernel's definition: kernels js/scenarios.ts)
-  const pnl = k.revalueScenarios(
-    { options: o, quantity, underlying: o.underlying, inverse, spot: r.spot, baseUsd: base, spotLogReturn: sc.spotLogReturn, volShift: sc.volShift },
-    new Float64Array(sc.count),
-  );
+  const pnl = k.revalueScenarios(revaluationInputs(r, baseUsd, sc), new Float64Array(sc.count));
   const linear = r.positions.filter((p) => p.kind !== "option");
   const coll = r.collateral.filter((c) => c.underlying >= 0);
   if (linear.length === 0 && coll.length === 0) return pnl;

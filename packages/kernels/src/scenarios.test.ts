@@ -151,6 +151,30 @@ describe("revalueScenarios", () => {
     }
   });
 
+  it("perUnderlying: each underlying's share = the book of that underlying's options alone, bit for bit", () => {
+    // n > 2048 crosses a wasm option chunk, so a share accumulates over several chunks
+    for (const [n, U, m, seed] of [[37, 3, 101, 31], [2100, 4, 7, 32]] as const) {
+      const b = randomBook(n, U, m, seed);
+      for (const { name, k } of backends) {
+        const per = new Float64Array(m * U).fill(7); // stale values must be overwritten
+        const out = k.revalueScenarios(b, new Float64Array(m), per);
+        expect(out, `${name}: the total is unchanged`).toEqual(k.revalueScenarios(b, new Float64Array(m)));
+        for (let u = 0; u < U; u++) {
+          const js = Array.from(b.underlying.keys()).filter((j) => b.underlying[j] === u);
+          const pick = <T extends Float64Array | Int32Array>(c: T): T => c.filter((_, j) => b.underlying[j] === u) as T;
+          const o = b.options;
+          const sub: ScenarioRevaluationInputs = {
+            ...b,
+            options: { forward: pick(o.forward), strike: pick(o.strike), timeToExpiry: pick(o.timeToExpiry), vol: pick(o.vol), rate: pick(o.rate), isCall: pick(o.isCall) },
+            quantity: pick(b.quantity), underlying: pick(b.underlying), inverse: pick(b.inverse), baseUsd: pick(b.baseUsd),
+          };
+          const alone = js.length ? k.revalueScenarios(sub, new Float64Array(m)) : new Float64Array(m);
+          expect(Float64Array.from({ length: m }, (_, s) => per[s * U + u]!), `${name} n=${n} u=${u}`).toEqual(alone);
+        }
+      }
+    }
+  });
+
   it("m = out.length: a prefix of the scenarios", () => {
     const b = randomBook(9, 2, 10, 21);
     for (const { name, k } of backends) expect(k.revalueScenarios(b, new Float64Array(4)), name).toEqual(reference(k, b, 10).subarray(0, 4));

@@ -348,9 +348,10 @@ export interface Kernels {
   // ---- scenario revaluation ---------------------------------------------------------------------------------
   /**
    * Options' USD P&L per scenario by full Black-76 revaluation, fused (no scenarios × options rows on the host):
-   * out[s] = Σ_j (q_j·value_j(scenario s) − baseUsd_j), m = out.length. js/scenarios.ts has the definitions.
+   * out[s] = Σ_j (q_j·value_j(scenario s) − baseUsd_j), m = out.length; `perUnderlying` (m × U) receives the same
+   * sum per underlying when given (the ES fast path's surface nodes). js/scenarios.ts has the definitions.
    */
-  revalueScenarios(inputs: ScenarioRevaluationInputs, out: Float64Array): Float64Array;
+  revalueScenarios(inputs: ScenarioRevaluationInputs, out: Float64Array, perUnderlying?: Float64Array | null): Float64Array;
   /**
    * The ES fast path: P&L per scenario (m = out.length) from per-underlying P&L tables by cubic Lagrange
    * interpolation plus the exact linear part; `perUnderlying` (m × U) receives each underlying's share when given.

@@ -10,7 +10,7 @@ import { createJsKernels, type Kernels, type PnlSurfaceTables } from "@offset/ke
 import { fail } from "../errors.js";
 import type { Market } from "../market/snapshot.js";
 import type { Book } from "../model.js";
-import { type ResolvedBook, scenarioPnl, type Scenarios } from "../portfolio.js";
+import { type ResolvedBook, revaluationInputs, scenarioPnl, type Scenarios } from "../portfolio.js";
 import { sampleCovariance, stressedCovariance, ledoitWolf, ewmaCovariance } from "../risk/covariance.js";
 import { logReturns, parsePriceCsv, type PriceHistory, type ReturnSeries } from "../risk/returns.js";
 import { ewmaVolatility } from "../risk/volatility.js";
@@ -161,7 +161,30 @@ function lagrange4(t: number, w: Float64Array): void {
   w[3] = (t * a * b) / 6;
 }
 
-/** Builds one surface per underlying of the book over the range of `sc` (one black76Price call for all nodes). */
+/**
+ * Per underlying u: lo[u], hi[u] the min/max spot log return, lo[U + u], hi[U + u] of the vol shift, in one
+ * scenario-major pass (its own small function, so V8 optimises the loop as a whole rather than by on-stack
+ * replacement inside a long one-shot function: measured 6 ms vs 40–60 ms on 100,000 × 10).
+ */
+function scenarioRange(sc: Scenarios, U: number): { lo: Float64Array; hi: Float64Array } {
+  const lo = new Float64Array(2 * U).fill(Infinity);
+  const hi = new Float64Array(2 * U).fill(-Infinity);
+  const xs = sc.spotLogReturn;
+  const vs = sc.volShift;
+  for (let s = 0; s < sc.count; s++) {
+    for (let u = 0, i = s * U; u < U; u++, i++) {
+      const x = xs[i]!;
+      const v = vs[i]!;
+      if (x < lo[u]!) lo[u] = x;
+      if (x > hi[u]!) hi[u] = x;
+      if (v < lo[U + u]!) lo[U + u] = v;
+      if (v > hi[U + u]!) hi[U + u] = v;
+    }
+  }
+  return { lo, hi };
+}
+
+/** Builds one surface per underlying of the book over the range of `sc` (one fused revalueScenarios call over every node and check point). */
 export function buildSurfaces(k: Kernels, r: ResolvedBook, baseUsd: Float64Array, sc: Scenarios, options: SurfaceOptions = {}): PnlSurface[] {
   const U = r.underlyings.length;
   const nxWanted = options.spotNodes ?? 64;
@@ -179,20 +202,12 @@ export function buildSurfaces(k: Kernels, r: ResolvedBook, baseUsd: Float64Array
   const surfaces: PnlSurface[] = [];
   // node (and check) points per underlying: (x, v) pairs
   const pts: { xs: Float64Array; vs: Float64Array }[] = [];
-  let rows = 0;
+  const { lo, hi } = scenarioRange(sc, U);
   for (let u = 0; u < U; u++) {
-    let xlo = Infinity;
-    let xhi = -Infinity;
-    let vlo = Infinity;
-    let vhi = -Infinity;
-    for (let s = 0; s < sc.count; s++) {
-      const x = sc.spotLogReturn[s * U + u]!;
-      const v = sc.volShift[s * U + u]!;
-      if (x < xlo) xlo = x;
-      if (x > xhi) xhi = x;
-      if (v < vlo) vlo = v;
-      if (v > vhi) vhi = v;
-    }
+    const xlo = lo[u]!;
+    let xhi = hi[u]!;
+    const vlo = lo[U + u]!;
+    const vhi = hi[U + u]!;
     if (!(xhi >= xlo)) fail("scenarios", "finite spot log returns", xlo);
     if (xhi - xlo < 1e-9) xhi = xlo + 1e-9;
     const nx = nxWanted;
@@ -209,54 +224,25 @@ export function buildSurfaces(k: Kernels, r: ResolvedBook, baseUsd: Float64Array
     let c = nodes;
     if (checks > 0) for (let ix = 0; ix < nx - 1; ix++) for (let iv = 0; iv < Math.max(1, nv - 1); iv++) ((xs[c] = xlo + (ix + 0.5) * dx), (vs[c++] = nv > 1 ? vlo + (iv + 0.5) * dv : vlo));
     pts.push({ xs, vs });
-    rows += s.options * (nodes + checks);
   }
-  const cols = {
-    forward: new Float64Array(rows),
-    strike: new Float64Array(rows),
-    timeToExpiry: new Float64Array(rows),
-    vol: new Float64Array(rows),
-    rate: new Float64Array(rows),
-    isCall: new Int32Array(rows),
-  };
-  let at = 0;
+  // every underlying's node and check points as the rows of one scenario set (q × U; an underlying with fewer points
+  // repeats x = v = 0 past its last), revalued by the fused kernel with the P&L split per underlying
+  const Q = pts.reduce((q, p, u) => Math.max(q, surfaces[u]!.options > 0 ? p.xs.length : 0), 0);
+  const nodes: Scenarios = { count: Q, spotLogReturn: new Float64Array(Q * U), volShift: new Float64Array(Q * U) };
   for (let u = 0; u < U; u++) {
+    if (surfaces[u]!.options === 0) continue;
     const { xs, vs } = pts[u]!;
-    for (let q = 0; q < xs.length && surfaces[u]!.options > 0; q++) {
-      const m = Math.exp(xs[q]!);
-      const f = 1 + vs[q]!;
-      for (const j of byU[u]!) {
-        cols.forward[at] = o.forward[j]! * m;
-        cols.strike[at] = o.strike[j]!;
-        cols.timeToExpiry[at] = o.timeToExpiry[j]!;
-        cols.vol[at] = Math.max(o.vol[j]! * f, 1e-4);
-        cols.rate[at] = o.rate[j]!;
-        cols.isCall[at++] = o.isCall[j]!;
-      }
-    }
+    for (let q = 0; q < xs.length; q++) ((nodes.spotLogReturn[q * U + u] = xs[q]!), (nodes.volShift[q * U + u] = vs[q]!));
   }
-  const price = k.black76Price(cols, false, new Float64Array(rows));
-  at = 0;
+  const per = new Float64Array(Q * U);
+  if (Q > 0) k.revalueScenarios(revaluationInputs(r, baseUsd, nodes), new Float64Array(Q), per);
   const w = new Float64Array(4);
   const wv = new Float64Array(4);
   for (let u = 0; u < U; u++) {
     const s = surfaces[u]!;
     if (s.options === 0) continue;
     const { xs } = pts[u]!;
-    const js = byU[u]!;
-    let base = 0;
-    for (const j of js) base += baseUsd[o.index[j]!]!;
-    const vals = new Float64Array(xs.length);
-    for (let q = 0; q < xs.length; q++) {
-      let sum = 0;
-      for (const j of js) {
-        const p = r.positions[o.index[j]!]!;
-        const usd = price[at++]!;
-        // inverse: coin value V'/F' is worth S' = S·m in USD, i.e. V'·S/F (m cancels)
-        sum += p.quantity * (p.inverse ? (usd * r.spot[u]!) / p.forward : usd);
-      }
-      vals[q] = sum - base;
-    }
+    const vals = Float64Array.from({ length: xs.length }, (_, q) => per[q * U + u]!);
     s.values.set(vals.subarray(0, s.nx * s.nv));
     let err = 0;
     for (let q = s.nx * s.nv; q < xs.length; q++) {

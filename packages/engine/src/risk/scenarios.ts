@@ -42,22 +42,32 @@ function linkFor(links: SpotVolLinks | undefined, asset: string): SpotVolLink | 
   return (links as Record<string, SpotVolLink>)[asset];
 }
 
-/** Fills volShift from spotLogReturn through each asset's link: relative max(floor, 1 + βx) − 1, log e^{βx} − 1. */
+/**
+ * Fills volShift from spotLogReturn through each asset's link: relative max(floor, 1 + βx) − 1, log e^{βx} − 1.
+ * Scenario-major (one pass over the rows: an asset-major loop strides through both m × U arrays U times).
+ */
 export function applySpotVolLinks(sc: Scenarios, assets: readonly string[], links: SpotVolLinks | undefined): void {
   const U = assets.length;
+  const NONE = 0;
+  const REL = 1;
+  const LOG = 2;
+  const kind = new Uint8Array(U);
+  const beta = new Float64Array(U);
+  const floor = new Float64Array(U);
   for (let u = 0; u < U; u++) {
     const link = linkFor(links, assets[u]!);
-    if (link === undefined) {
-      for (let s = 0; s < sc.count; s++) sc.volShift[s * U + u] = 0;
-      continue;
-    }
+    if (link === undefined) continue;
     validateSpotVolLink(link, `spotVol.${assets[u]}`);
-    const beta = link.beta;
-    if (link.volChange === "log") {
-      for (let s = 0; s < sc.count; s++) sc.volShift[s * U + u] = Math.expm1(beta * sc.spotLogReturn[s * U + u]!);
-    } else {
-      const floor = link.floor ?? 0.05;
-      for (let s = 0; s < sc.count; s++) sc.volShift[s * U + u] = Math.max(floor, 1 + beta * sc.spotLogReturn[s * U + u]!) - 1;
+    kind[u] = link.volChange === "log" ? LOG : REL;
+    beta[u] = link.beta;
+    floor[u] = link.floor ?? 0.05;
+  }
+  const x = sc.spotLogReturn;
+  const v = sc.volShift;
+  for (let s = 0; s < sc.count; s++) {
+    for (let u = 0, i = s * U; u < U; u++, i++) {
+      const k = kind[u]!;
+      v[i] = k === NONE ? 0 : k === LOG ? Math.expm1(beta[u]! * x[i]!) : Math.max(floor[u]!, 1 + beta[u]! * x[i]!) - 1;
     }
   }
 }
@@ -336,11 +346,19 @@ export function monteCarloScenarios(k: Kernels, o: MonteCarloOptions): ScenarioS
     o.onProgress?.(first + rows, draws);
   }
   if (antithetic) {
-    for (let i = draws * n, j = 0; i < m * n; i++, j++) x[i] = 0 - x[j]!;
+    negateInto(x, draws * n, m * n);
     sc.antitheticFrom = draws;
   }
   applySpotVolLinks(sc, sc.assets, o.spotVol);
   return sc;
+}
+
+/**
+ * x[from + j] = 0 − x[j] for j < to − from: the antithetic draws (0 − x, not −x: a zero draw stays +0). A small
+ * function of its own so V8 optimises the loop as a whole (not by on-stack replacement in the long caller).
+ */
+function negateInto(x: Float64Array, from: number, to: number): void {
+  for (let i = from, j = 0; i < to; i++, j++) x[i] = 0 - x[j]!;
 }
 
 /**

@@ -4,7 +4,8 @@
 // x = spotLogReturn[s·U + u], dv = volShift[s·U + u] (U = spot.length):
 //   mult = e^x;  F' = F_j·mult;  σ' = max(σ_j·(1 + dv), VOL_FLOOR);  P = Black-76 price (USD) at (F', K_j, T_j, σ', r_j)
 //   after = inverse_j ? (P / (F_j·mult))·S_u·mult : P      (coin value P/F' is worth S' = S·mult in USD)
-//   out[s] = Σ_j (q_j·after − baseUsd_j), summed over j ascending from 0.
+//   out[s] = Σ_j (q_j·after − baseUsd_j), summed over j ascending from 0;
+//   perUnderlying[s·U + u] (when given) = the same sum over the options of underlying u only (j ascending from 0).
 // These are the operations of packages/engine/src/portfolio.ts `scenarioPnl` (its option part) in its order, so the
 // result has its bits: the engine adds the linear positions and collateral after it, as scenarioPnl did.
 // The price is js/pricing.ts black76Price's code path (`price` below performs the same operations in the same order;
@@ -54,7 +55,7 @@ function price(F: number, K: number, T: number, v: number, r: number, call: numb
 /** e^x of one scenario per underlying (grown on demand; module-level so the hot loop never allocates). */
 let mult = new Float64Array(16);
 
-export function revalueScenarios(i: ScenarioRevaluationInputs, out: Float64Array): Float64Array {
+export function revalueScenarios(i: ScenarioRevaluationInputs, out: Float64Array, perUnderlying: Float64Array | null = null): Float64Array {
   const { forward, strike, timeToExpiry, vol, rate, isCall } = i.options;
   const { quantity, underlying, inverse, spot, baseUsd, spotLogReturn, volShift } = i;
   const n = forward.length;
@@ -62,6 +63,8 @@ export function revalueScenarios(i: ScenarioRevaluationInputs, out: Float64Array
   const m = out.length;
   if (mult.length < U) mult = new Float64Array(U);
   const e = mult;
+  const per = perUnderlying;
+  if (per) per.fill(0, 0, m * U);
   for (let s = 0; s < m; s++) {
     const row = s * U;
     for (let u = 0; u < U; u++) e[u] = Math.exp(spotLogReturn[row + u]!);
@@ -73,7 +76,9 @@ export function revalueScenarios(i: ScenarioRevaluationInputs, out: Float64Array
       const v = Math.max(vol[j]! * (1 + volShift[row + u]!), VOL_FLOOR);
       const usd = price(F * mu, strike[j]!, timeToExpiry[j]!, v, rate[j]!, isCall[j]!);
       const after = inverse[j] !== 0 ? (usd / (F * mu)) * spot[u]! * mu : usd;
-      sum += quantity[j]! * after - baseUsd[j]!;
+      const d = quantity[j]! * after - baseUsd[j]!;
+      sum += d;
+      if (per) per[row + u] = per[row + u]! + d;
     }
     out[s] = sum;
   }

@@ -60,7 +60,7 @@ export interface WasmExports {
     m: number, n: number, U: number,
     forward: number, strike: number, t: number, vol: number, rate: number, isCall: number,
     quantity: number, underlying: number, inverse: number, spot: number, baseUsd: number,
-    x: number, dv: number, rows: number, scratch: number, mult: number, out: number,
+    x: number, dv: number, rows: number, scratch: number, mult: number, out: number, perU: number,
   ): void;
   surfaceEval(
     m: number, U: number,
@@ -312,7 +312,7 @@ export class WasmKernels implements Kernels {
     });
   }
 
-  revalueScenarios(i: ScenarioRevaluationInputs, out: Float64Array): Float64Array {
+  revalueScenarios(i: ScenarioRevaluationInputs, out: Float64Array, perUnderlying: Float64Array | null = null): Float64Array {
     return this.scoped((a) => {
       const m = out.length;
       const n = i.options.forward.length;
@@ -325,8 +325,10 @@ export class WasmKernels implements Kernels {
       const scratch = a.alloc(REVAL_ROWS * 8 * 7 + REVAL_ROWS * 4);
       const mult = a.allocF64(U);
       const op = a.allocF64(m);
-      this.exports.revalueScenarios(m, n, U, ...ins, ...cols, xp, vp, REVAL_ROWS, scratch, mult, op);
+      const pp = perUnderlying ? a.allocF64(m * U) : 0;
+      this.exports.revalueScenarios(m, n, U, ...ins, ...cols, xp, vp, REVAL_ROWS, scratch, mult, op, pp);
       out.set(a.f64(op, m));
+      if (perUnderlying) perUnderlying.set(a.f64(pp, m * U));
       return out;
     });
   }

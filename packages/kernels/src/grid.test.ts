@@ -173,6 +173,69 @@ describe("gridAggregate", () => {
   });
 });
 
+describe("gridAggregate, the venues' plan layout (the SIMD build's run fast path)", () => {
+  // Plans whose standard/skew scenarios and extreme scenarios are contiguous runs with shocks = offsets (Deribit's
+  // layout), so wasm-simd scans them by min/max + search; values drawn from a few levels so ties are common, with
+  // ±0, NaN in a run (the loop then decides), extreme losses all 0, an extreme run before the grid run, runs of 4–37.
+  it("ties, ±0, NaN, zero extreme losses, either run order: every backend equals the plain reference bit for bit", () => {
+    let seed = 777;
+    const u = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    // [grid run length, extreme run length, basis scenarios, extreme run first]
+    const layouts: [number, number, number, boolean][] = [[27, 8, 2, false], [27, 8, 0, false], [4, 1, 1, false], [5, 3, 0, true], [37, 2, 2, false], [9, 0, 0, false]];
+    const planK: number[] = [];
+    const planScen = [0];
+    const scenShock: number[] = [];
+    const scenKind: number[] = [];
+    const scenWeight: number[] = [];
+    for (const [g, x, b, extremeFirst] of layouts) {
+      const runs = extremeFirst ? [[1, x], [0, g]] : [[0, g], [1, x]];
+      let k = 0;
+      for (const [kind, n] of runs) for (let j = 0; j < n!; j++) (scenShock.push(k++), scenKind.push(kind === 0 && j % 5 === 4 ? 2 : kind!), scenWeight.push(kind === 1 ? [0.05, 0.5, 1][j % 3]! : 1));
+      for (let j = 0; j < b; j++) (scenShock.push(j), scenKind.push(3), scenWeight.push(1));
+      planK.push(k);
+      planScen.push(scenShock.length);
+    }
+    const levels = [-3, -3, -1, 0, -0, 2, 5, NaN];
+    const V = 64;
+    const pool = Float64Array.from({ length: V * 40 }, (_, i) => {
+      const r = u();
+      return i < 20 * 40 ? levels[Math.floor(r * (levels.length - 1))]! : r < 0.01 ? NaN : levels[Math.floor(r * (levels.length - 1))]! * (1 + Math.floor(u() * 3));
+    });
+    const nLegs = 600;
+    const legPlan = Int32Array.from({ length: nLegs }, () => Math.floor(u() * layouts.length));
+    const legTerm = [0];
+    const termCoef: number[] = [];
+    const termScale: number[] = [];
+    const termVec: number[] = [];
+    const termScaleVec: number[] = [];
+    for (let l = 0; l < nLegs; l++) {
+      const n = Math.floor(u() * 4);
+      for (let t = 0; t < n; t++) {
+        termCoef.push([1, -1, 2, 0][Math.floor(u() * 4)]!);
+        termScale.push(1);
+        termVec.push(Math.floor(u() * V) * 40);
+        termScaleVec.push(-1);
+      }
+      legTerm.push(legTerm.at(-1)! + n);
+    }
+    const i: GridAggregateInputs = {
+      legPlan, legTerm: Int32Array.from(legTerm), legDamp: Float64Array.from({ length: nLegs }, () => [0, 1, 10][Math.floor(u() * 3)]!),
+      planK: Int32Array.from(planK), planScen: Int32Array.from(planScen), scenShock: Int32Array.from(scenShock), scenKind: Int32Array.from(scenKind), scenWeight: Float64Array.from(scenWeight),
+      termCoef: Float64Array.from(termCoef), termScale: Float64Array.from(termScale), termVec: Int32Array.from(termVec), termScaleVec: Int32Array.from(termScaleVec), pool,
+    };
+    const ref = reference(i);
+    // the case exercises what it claims: ties and NaN inside grid runs, legs whose extreme losses are all 0
+    const gridRunNaN = ref.loss.filter((_, j) => j % 5 === 3).filter(Number.isNaN).length;
+    expect(gridRunNaN).toBeGreaterThan(0);
+    expect(ref.at.filter((a, j) => j % 2 === 1 && a === -1).length).toBeGreaterThan(0);
+    for (const { name, k } of backends) {
+      const o = k.gridAggregate(i, out(nLegs));
+      expect([...o.loss], name).toEqual(ref.loss);
+      expect([...o.at], name).toEqual(ref.at);
+    }
+  });
+});
+
 /** Two accounts (one failed) and one of two groups (coin BTC; USD with a haircut, a stablecoin, a perpetual). */
 function finishCase(): GridFinishInputs {
   return {

@@ -18,6 +18,8 @@
 // leg's terms, then pairs, then single shocks) — per shock the same multiplies and adds in the same term order, no
 // fused operations: identical bits; the scan is scalar (first-minimum semantics, a few dozen scenarios).
 
+import { expF } from "./vmath";
+
 const STANDARD: i32 = 0;
 const EXTREME: i32 = 1;
 const SKEW: i32 = 2;
@@ -485,4 +487,47 @@ export function gridFinish(
     if (bad < 0 && !(isFiniteF64(IM) && isFiniteF64(MM) && isFiniteF64(eq))) bad = a;
   }
   return bad;
+}
+
+// gridRows: the Black-76 rows of a grid tick (definitions: the twin, packages/kernels/src/js/grid.ts), the same IEEE
+// operations (e^x through vmath's expF, fdlibm as V8's Math.exp).
+const GRID_VOL_FLOOR: f64 = 1e-4;
+
+export function gridRows(
+  nPairs: i32, pairRow: usize, pairPlan: usize,
+  forward: usize, strike: usize, t: usize, vol: usize, rate: usize, isCall: usize,
+  volUp: usize, volDown: usize, skewStep: usize, basisMove: usize,
+  planK: usize, planShock: usize, shockX: usize, shockEx: usize, shockVol: usize, shockSkew: usize, shockBasis: usize,
+  cF: usize, cK: usize, cT: usize, cV: usize, cR: usize, cC: usize,
+): void {
+  for (let q = 0; q < nPairs; q++) {
+    const p = i32At(pairPlan, q);
+    const o = i32At(planShock, p);
+    const n = i32At(planK, p);
+    const F = f64At(forward, q);
+    const K = f64At(strike, q);
+    const T = f64At(t, q);
+    const sig = f64At(vol, q);
+    const r = f64At(rate, q);
+    const call = i32At(isCall, q);
+    const up = f64At(volUp, q);
+    const down = f64At(volDown, q);
+    const step = f64At(skewStep, q);
+    const aT = f64At(basisMove, q);
+    let at = i32At(pairRow, q);
+    for (let k = o; k < o + n; k++, at++) {
+      const vs = i32At(shockVol, k);
+      let v = vs > 0 ? up : vs < 0 ? down : sig;
+      const sk = i32At(shockSkew, k);
+      if (sk != 0) v = max<f64>(v - <f64>sk * step, GRID_VOL_FLOOR);
+      const b = i32At(shockBasis, k);
+      const ao = (<usize>at) << 3;
+      store<f64>(cF + ao, F * (b == 0 ? f64At(shockEx, k) : expF(f64At(shockX, k) + <f64>b * aT)));
+      store<f64>(cK + ao, K);
+      store<f64>(cT + ao, T);
+      store<f64>(cV + ao, v);
+      store<f64>(cR + ao, r);
+      store<i32>(cC + ((<usize>at) << 2), call);
+    }
+  }
 }

@@ -12,5 +12,5 @@ export { cholesky, correlate, correlatedNormals } from "./linalg";
 export { black76, black76Price, bsm } from "./pricing";
 export { varEs, worst, histogram } from "./tail";
 export { portfolioAggregate } from "./portfolio";
-export { gridAggregate, gridFinish } from "./grid";
+export { gridAggregate, gridFinish, gridRows } from "./grid";
 export { revalueScenarios, surfaceEval } from "./scenarios";

@@ -297,3 +297,44 @@ describe("gridFinish", () => {
     }
   });
 });
+
+describe("gridRows", () => {
+  it("random pairs over three plans (vol states, skew units, basis signs): every backend writes the same rows as a plain reference", () => {
+    let seed = 4242;
+    const u = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    const planK = Int32Array.of(37, 1, 12);
+    const planShock = Int32Array.of(0, 37, 38);
+    const S = 50;
+    const shockX = Float64Array.from({ length: S }, () => (u() - 0.5) * 2);
+    const shockEx = Float64Array.from(shockX, Math.exp);
+    const shockVol = Int32Array.from({ length: S }, () => Math.floor(u() * 3) - 1);
+    const shockSkew = Int32Array.from({ length: S }, () => (u() < 0.3 ? Math.floor(u() * 5) - 2 : 0));
+    const shockBasis = Int32Array.from({ length: S }, () => (u() < 0.2 ? (u() < 0.5 ? -1 : 1) : 0));
+    const nPairs = 200;
+    const pairPlan = Int32Array.from({ length: nPairs }, () => Math.floor(u() * 3));
+    const pairRow = new Int32Array(nPairs);
+    for (let q = 1; q < nPairs; q++) pairRow[q] = pairRow[q - 1]! + planK[pairPlan[q - 1]!]!;
+    const R = pairRow[nPairs - 1]! + planK[pairPlan[nPairs - 1]!]!;
+    const f = (lo: number, hi: number) => Float64Array.from({ length: nPairs }, () => lo + (hi - lo) * u());
+    const i = {
+      pairRow, pairPlan, forward: f(100, 1e5), strike: f(50, 2e5), timeToExpiry: f(0, 2), vol: f(0.05, 2), rate: f(0, 0.05),
+      isCall: Int32Array.from({ length: nPairs }, () => (u() < 0.5 ? 1 : 0)), volUp: f(0.5, 3), volDown: f(0.01, 1), skewStep: f(-0.5, 0.5), basisMove: f(0, 0.2),
+      planK, planShock, shockX, shockEx, shockVol, shockSkew, shockBasis,
+    };
+    i.vol[3] = NaN; // propagates to its rows' vols (not to others)
+    const rows = () => ({ forward: new Float64Array(R), strike: new Float64Array(R), timeToExpiry: new Float64Array(R), vol: new Float64Array(R), rate: new Float64Array(R), isCall: new Int32Array(R) });
+    const want = rows();
+    for (let q = 0; q < nPairs; q++) {
+      const p = pairPlan[q]!;
+      for (let k = 0; k < planK[p]!; k++) {
+        const s = planShock[p]! + k;
+        const r = pairRow[q]! + k;
+        let v = shockVol[s]! > 0 ? i.volUp[q]! : shockVol[s]! < 0 ? i.volDown[q]! : i.vol[q]!;
+        if (shockSkew[s] !== 0) v = Math.max(v - shockSkew[s]! * i.skewStep[q]!, 1e-4);
+        want.forward[r] = i.forward[q]! * (shockBasis[s] === 0 ? shockEx[s]! : Math.exp(shockX[s]! + shockBasis[s]! * i.basisMove[q]!));
+        [want.strike[r], want.timeToExpiry[r], want.vol[r], want.rate[r], want.isCall[r]] = [i.strike[q]!, i.timeToExpiry[q]!, v, i.rate[q]!, i.isCall[q]!];
+      }
+    }
+    for (const { name, k } of backends) expect(k.gridRows(i, rows()), name).toEqual(want);
+  });
+});

@@ -140,6 +140,38 @@ export interface GridAggregateInputs {
   pool: Float64Array;
 }
 
+/**
+ * Inputs of `gridRows` (definitions: js/grid.ts): the Black-76 rows of a grid tick, K rows per (option, shock plan)
+ * pair starting at pairRow[q]. The per-pair scalars (tenor-scaled vols, skew step, basis move) come from the engine;
+ * the shocks of plan p are the pooled columns' entries [planShock[p], planShock[p] + planK[p]).
+ */
+export interface GridRowsInputs {
+  /** per pair: first row, plan */
+  pairRow: Int32Array;
+  pairPlan: Int32Array;
+  /** per pair: the option's forward, strike, time to expiry, vol, rate, call flag */
+  forward: Float64Array;
+  strike: Float64Array;
+  timeToExpiry: Float64Array;
+  vol: Float64Array;
+  rate: Float64Array;
+  isCall: Int32Array;
+  /** per pair: the vol in the up and down states, the vol change per unit of skew shock, basis move × T */
+  volUp: Float64Array;
+  volDown: Float64Array;
+  skewStep: Float64Array;
+  basisMove: Float64Array;
+  /** per plan: shocks K, offset of its shocks in the pooled columns */
+  planK: Int32Array;
+  planShock: Int32Array;
+  /** pooled shocks: spot log move x, e^x, vol state (1 up, −1 down, 0 same), skew units, basis sign (0: none) */
+  shockX: Float64Array;
+  shockEx: Float64Array;
+  shockVol: Int32Array;
+  shockSkew: Int32Array;
+  shockBasis: Int32Array;
+}
+
 /** Per leg: loss[5l] grid loss, loss[5l+1] extreme loss, loss[5l+2] basis loss (≥ 0), loss[5l+3] P&L at gridAt,
  *  loss[5l+4] P&L at extremeAt (NaN when −1); at[2l] gridAt, at[2l+1] extremeAt. */
 export interface GridAggregateOutputs {
@@ -339,6 +371,11 @@ export interface Kernels {
    * leg's worst grid loss, extreme loss and basis loss with their scenario indices (js/grid.ts has the definitions).
    */
   gridAggregate(inputs: GridAggregateInputs, out: GridAggregateOutputs): GridAggregateOutputs;
+  /**
+   * The Black-76 rows of a grid tick (js/grid.ts has the definitions): per (option, plan) pair K rows of the shocked
+   * forward, the state's vol (skew-rotated, floored), strike, time, rate, call flag, into `rows` (≥ the last row).
+   */
+  gridRows(inputs: GridRowsInputs, rows: Black76Inputs): Black76Inputs;
   /**
    * The per-account rules after gridAggregate (js/grid.ts has the definitions): margin, equity, excess, status and
    * worst scenario per account. Returns the first account whose IM, MM or equity is not finite, or −1.

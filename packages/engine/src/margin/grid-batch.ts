@@ -21,12 +21,12 @@
 // Every operation is the per-account engine's, in the same order (the kernel twin documents the P&L forms): results
 // equal `marginBatch`'s bit for bit (tests). Not supported here: the oracle add-on (it needs per-position Black-76
 // deltas; use marginBatch) and the joint grid (off in batches).
-import type { Arena, GridAggregateInputs, GridFinishInputs, GridFinishOutputs, Kernels, WasmExports } from "@offset/kernels";
+import type { Arena, GridAggregateInputs, GridFinishInputs, GridFinishOutputs, GridRowsInputs, Kernels, WasmExports } from "@offset/kernels";
 import { fail, OffsetInputError } from "../errors.js";
 import { type Market, parseMarket, usdPrice } from "../market/snapshot.js";
 import { type Book, parseBook } from "../model.js";
 import { resolveBook } from "../portfolio.js";
-import { type BatchFailure, buildLayout, computeResolved, fillOption, type GridMarginResult, type GridParameters, type Layout, rowColumns, type ShockPlan, type UnderlyingGrid } from "./grid.js";
+import { type BatchFailure, buildLayout, computeResolved, type GridMarginResult, type GridParameters, type Layout, rowColumns, shockScalars, type ShockPlan, type UnderlyingGrid } from "./grid.js";
 
 /** Forms of a P&L vector (per unit): options by settlement and group measure, futures by settlement. */
 const OPT_INV_COIN = 0; // P′/F′ − mark                      (inverse option, coin group)
@@ -102,6 +102,8 @@ export class GridBatchState {
   private readonly pairPlan: Int32Array;
   private readonly pairRow: Int32Array;
   private readonly rows: number;
+  /** gridRows inputs: the pairs' plans and rows, the plans' pooled shocks (static); the pairs' option data (per tick) */
+  private readonly rowsIn: GridRowsInputs;
   private readonly vecInst: Int32Array;
   private readonly vecPlan: Int32Array;
   private readonly vecForm: Int8Array;
@@ -399,6 +401,23 @@ export class GridBatchState {
     this.pairRow = new Int32Array(pairInst.length + 1);
     for (let q = 0; q < pairInst.length; q++) this.pairRow[q + 1] = this.pairRow[q]! + this.plans[this.pairPlan[q]!]!.K;
     this.rows = this.pairRow[pairInst.length]!;
+    const nPairs = pairInst.length;
+    const planShock = new Int32Array(this.plans.length);
+    for (let q = 1; q < this.plans.length; q++) planShock[q] = planShock[q - 1]! + this.plans[q - 1]!.K;
+    const S = this.plans.reduce((n, pl) => n + pl.K, 0);
+    const pooled = <T extends Float64Array | Int32Array>(c: T, col: (pl: ShockPlan) => ArrayLike<number>): T => {
+      this.plans.forEach((pl, q) => c.set(col(pl), planShock[q]!));
+      return c;
+    };
+    const perPair = () => new Float64Array(nPairs);
+    this.rowsIn = {
+      pairRow: this.pairRow.subarray(0, nPairs), pairPlan: this.pairPlan,
+      forward: perPair(), strike: perPair(), timeToExpiry: perPair(), vol: perPair(), rate: perPair(), isCall: new Int32Array(nPairs),
+      volUp: perPair(), volDown: perPair(), skewStep: perPair(), basisMove: perPair(),
+      planK: Int32Array.from(this.plans, (pl) => pl.K), planShock,
+      shockX: pooled(new Float64Array(S), (pl) => pl.x), shockEx: pooled(new Float64Array(S), (pl) => pl.ex),
+      shockVol: pooled(new Int32Array(S), (pl) => pl.vol), shockSkew: pooled(new Int32Array(S), (pl) => pl.skew), shockBasis: pooled(new Int32Array(S), (pl) => pl.basis),
+    };
     const T = termCoef.length;
     const termVec = new Int32Array(T);
     const termScaleVec = new Int32Array(T).fill(-1);
@@ -517,12 +536,13 @@ export class GridBatchState {
       excessMaintenance: this.excessMaintenance, worstPnl: this.worstPnl, status: this.statusCode, worstIndex: this.worstIndex,
     };
     if (kernels.backend === "wasm" && "exports" in kernels && "arena" in kernels) {
-      this.wasm = new WasmTick((kernels as { exports: WasmExports }).exports, (kernels as { arena: Arena }).arena, this.agg, this.fin, this.rows);
+      this.wasm = new WasmTick((kernels as { exports: WasmExports }).exports, (kernels as { arena: Arena }).arena, this.agg, this.fin, this.rowsIn, this.rows);
     }
     this.recompute();
   }
 
   private readonly haircuts: { initial: number; maintenance: number }[];
+  private readonly scalars = new Float64Array(4);
   private cols = rowColumns(0);
   private price: Float64Array = new Float64Array(0);
   /** gridFinish's inputs (the state's columns) and outputs (its public columns; status as codes, copied to `status`) */
@@ -599,9 +619,30 @@ export class GridBatchState {
     }
     const cols = this.cols;
     const optRow = ur.columns.optionRow;
+    const o = ur.options;
+    const ri = this.rowsIn;
+    const scal = this.scalars;
     for (let q = 0; q < this.pairInst.length; q++) {
-      const pid = this.pairPlan[q]!;
-      fillOption(ur.options, optRow[this.pairInst[q]!]!, this.planPu[pid]!, this.plans[pid]!, cols, this.pairRow[q]!);
+      const j = optRow[this.pairInst[q]!]!;
+      const F = o.forward[j]!;
+      const K = o.strike[j]!;
+      const T = o.timeToExpiry[j]!;
+      const sig = o.vol[j]!;
+      ri.forward[q] = F;
+      ri.strike[q] = K;
+      ri.timeToExpiry[q] = T;
+      ri.vol[q] = sig;
+      ri.rate[q] = o.rate[j]!;
+      ri.isCall[q] = o.isCall[j]!;
+      shockScalars(F, K, T, sig, this.planPu[this.pairPlan[q]!]!, scal);
+      ri.volUp[q] = scal[0]!;
+      ri.volDown[q] = scal[1]!;
+      ri.skewStep[q] = scal[2]!;
+      ri.basisMove[q] = scal[3]!;
+    }
+    if (R > 0) {
+      if (w) w.gridRows(ri);
+      else this.kernels.gridRows(ri, cols);
     }
     const price = R > 0 ? (w ? w.black76Price() : this.kernels.black76Price(cols, false, this.price)) : this.price;
     const fwd = cols.forward;
@@ -737,6 +778,7 @@ class WasmTick {
     readonly arena: Arena,
     src: GridAggregateInputs,
     fin: GridFinishInputs,
+    private readonly rowsIn: GridRowsInputs,
     rows: number,
   ) {
     const n = src.legPlan.length;
@@ -754,6 +796,7 @@ class WasmTick {
     };
     for (const c of AGG_COLUMNS) add(c, src[c].length, src[c] instanceof Int32Array);
     for (const c of FIN_COLUMNS) if (c !== "legPlan" && c !== "loss" && c !== "at") add(c, fin[c].length, fin[c] instanceof Int32Array);
+    for (const c of ROWS_COLUMNS) add(`r.${c}`, rowsIn[c].length, rowsIn[c] instanceof Int32Array);
     for (const c of ["forward", "strike", "timeToExpiry", "vol", "rate", "price"]) add(c, rows, false);
     add("isCall", rows, true);
     add("scratch", maxK, false);
@@ -768,6 +811,10 @@ class WasmTick {
     const p = this.base + this.off.get(c)!;
     const n = this.len.get(c)!;
     return (this.i32s.has(c) ? this.arena.i32(p, n) : this.arena.f64(p, n)) as Float64Array & Int32Array;
+  }
+
+  private copyIn(c: string, src: Float64Array | Int32Array): void {
+    (this.view(c) as Float64Array | Int32Array).set(src);
   }
 
   private ptr(c: string): number {
@@ -792,12 +839,24 @@ class WasmTick {
       // every input but the per-tick ones the tick writes in place; the small per-tick finish inputs are copied by gridFinish
       for (const c of AGG_COLUMNS) if (c !== "legDamp" && c !== "termScale") this.agg[c].set(src[c] as Float64Array & Int32Array);
       for (const c of FIN_COLUMNS) if (!FIN_TICK.has(c) && c !== "legPlan" && c !== "loss" && c !== "at") this.fin[c].set(fin[c] as Float64Array & Int32Array);
+      for (const c of ROWS_COLUMNS) if (!ROWS_TICK.has(c)) this.copyIn(`r.${c}`, this.rowsIn[c]);
     }
   }
 
   /** After the caller released the region: no allocation since → the bytes above the arena's top are still ours. */
   end(): void {
     this.seen = this.arena.allocations;
+  }
+
+  /** Copies the pairs' per-tick data in and writes the Black-76 rows into the resident row columns. */
+  gridRows(src: GridRowsInputs): void {
+    for (const c of ROWS_TICK) this.copyIn(`r.${c}`, src[c]);
+    const r = (c: keyof GridRowsInputs) => this.ptr(`r.${c}`);
+    this.exports.gridRows(
+      src.pairRow.length, r("pairRow"), r("pairPlan"), r("forward"), r("strike"), r("timeToExpiry"), r("vol"), r("rate"), r("isCall"),
+      r("volUp"), r("volDown"), r("skewStep"), r("basisMove"), r("planK"), r("planShock"), r("shockX"), r("shockEx"), r("shockVol"), r("shockSkew"), r("shockBasis"),
+      this.ptr("forward"), this.ptr("strike"), this.ptr("timeToExpiry"), this.ptr("vol"), this.ptr("rate"), this.ptr("isCall"),
+    );
   }
 
   black76Price(): Float64Array {
@@ -833,6 +892,14 @@ class WasmTick {
   }
 }
 
+const ROWS_COLUMNS = [
+  "pairRow", "pairPlan", "forward", "strike", "timeToExpiry", "vol", "rate", "isCall", "volUp", "volDown", "skewStep", "basisMove",
+  "planK", "planShock", "shockX", "shockEx", "shockVol", "shockSkew", "shockBasis",
+] as const satisfies readonly (keyof GridRowsInputs)[];
+/** gridRows inputs the tick changes (per pair) */
+const ROWS_TICK: ReadonlySet<keyof GridRowsInputs> = new Set<keyof GridRowsInputs>([
+  "forward", "strike", "timeToExpiry", "vol", "rate", "isCall", "volUp", "volDown", "skewStep", "basisMove",
+]);
 const AGG_COLUMNS = [
   "legPlan", "legTerm", "legDamp", "planK", "planScen", "scenShock", "scenKind", "scenWeight", "termCoef", "termScale", "termVec", "termScaleVec", "pool",
 ] as const;

@@ -582,6 +582,8 @@ function tenorScale(pu: UnderlyingGrid, T: number): number {
   if (!m) scaleCache.set(pu, (m = new Map()));
   let sc = m.get(T);
   if (sc === undefined) {
+    // times move with every snapshot: bound the cache so a long-running service does not grow it without end
+    if (m.size >= 4096) m.clear();
     const dte = T * DAYS_PER_YEAR;
     sc = Math.pow(30 / Math.max(dte, pu.dteFloorDays, 1e-9), dte < 30 ? pu.shortTermPower : pu.longTermPower);
     m.set(T, sc);
@@ -590,8 +592,23 @@ function tenorScale(pu: UnderlyingGrid, T: number): number {
 }
 
 /**
+ * The per-option scalars of its rows under `pu` into out[0..3]: the vol in the up and down states (tenor-scaled,
+ * module comment), the vol change per unit of skew shock, the basis move × T.
+ */
+export function shockScalars(F: number, K: number, T: number, sig: number, pu: UnderlyingGrid, out: Float64Array): void {
+  const sc = tenorScale(pu, T);
+  out[0] = Math.max(pu.minVolUp, sig * (1 + pu.volUp * sc));
+  out[1] = sig * Math.max(1 - pu.volDown * sc, VOL_FLOOR_FACTOR);
+  out[2] = pu.skewRotation > 0 ? pu.skewRotation * sc * Math.log(K / F) : 0;
+  out[3] = pu.basisAnnualMove * T;
+}
+const scalars = new Float64Array(4);
+
+/**
  * Writes the K rows of option j (of resolved columns `o`) under `plan` at `at`: shocked forward F·e^{x + b·a·T}, the
- * tenor-scaled shocked vol (module comment), strike/time/rate/type repeated. Returns the next row.
+ * tenor-scaled shocked vol (module comment), strike/time/rate/type repeated. Returns the next row. The same rows as
+ * the kernels' `gridRows` (packages/kernels/src/js/grid.ts), which the batch tick (grid-batch.ts) uses; its tests
+ * check the two paths' margins bit for bit.
  */
 function fillOption(o: ResolvedBook["options"], j: number, pu: UnderlyingGrid, plan: ShockPlan, c: RowColumns, at: number): number {
   const F = o.forward[j]!;
@@ -600,11 +617,11 @@ function fillOption(o: ResolvedBook["options"], j: number, pu: UnderlyingGrid, p
   const sig = o.vol[j]!;
   const rate = o.rate[j]!;
   const call = o.isCall[j]!;
-  const sc = tenorScale(pu, T);
-  const up = Math.max(pu.minVolUp, sig * (1 + pu.volUp * sc));
-  const down = sig * Math.max(1 - pu.volDown * sc, VOL_FLOOR_FACTOR);
-  const skewStep = pu.skewRotation > 0 ? pu.skewRotation * sc * Math.log(K / F) : 0;
-  const aT = pu.basisAnnualMove * T;
+  shockScalars(F, K, T, sig, pu, scalars);
+  const up = scalars[0]!;
+  const down = scalars[1]!;
+  const skewStep = scalars[2]!;
+  const aT = scalars[3]!;
   const { x, ex, vol, skew, basis } = plan;
   const n = plan.K;
   const cF = c.forward;
@@ -1553,6 +1570,6 @@ function thresholdsOf(k: Kernels, C: Computed, market: Market, options: Threshol
 
 // ---- internals for the held batch state (grid-batch.ts) ---------------------------------------------------------
 /** @internal */
-export { buildLayout, computeResolved, fillOption, rowColumns, underlyingParams, STANDARD as SCENARIO_STANDARD };
+export { buildLayout, computeResolved, rowColumns, underlyingParams, STANDARD as SCENARIO_STANDARD };
 /** @internal */
 export type { Layout, Leg, ShockPlan, RowColumns };

@@ -22,7 +22,7 @@
 // loss[5l+1] = extreme, loss[5l+2] = basis, loss[5l+3] = pnl[gridAt], loss[5l+4] = pnl[extremeAt] (NaN when −1);
 // at[2l] = gridAt, at[2l+1] = extremeAt (indices within the block). `scratch` holds ≥ max K doubles.
 // NaN inputs propagate to the leg's losses (Math.max and f64.max both return NaN), never an exception.
-import type { GridAggregateInputs, GridAggregateOutputs, GridFinishInputs, GridFinishOutputs } from "../types.js";
+import type { Black76Inputs, GridAggregateInputs, GridAggregateOutputs, GridFinishInputs, GridFinishOutputs, GridRowsInputs } from "../types.js";
 
 const STANDARD = 0;
 const EXTREME = 1;
@@ -250,4 +250,45 @@ export function gridFinish(i: GridFinishInputs, out: GridFinishOutputs): number 
 /** The engine's marginStatus (result.ts) as a code: 2 liquidation (maintenance excess < 0), 1 margin call, 0 healthy; NaN → 0. */
 function status(initial: number, maintenance: number): number {
   return maintenance < 0 ? 2 : initial < 0 ? 1 : 0;
+}
+
+// gridRows: the Black-76 rows of a grid tick (the grid engine's fillOption, packages/engine/src/margin/grid.ts). For
+// pair q (plan p, K = planK[p] shocks at o = planShock[p]) and shock k, row r = pairRow[q] + k:
+//   v = vol state > 0 ? volUp : < 0 ? volDown : vol;   skew units u ≠ 0: v = max(v − u·skewStep, GRID_VOL_FLOOR)
+//   F' = F·(basis = 0 ? e^x : exp(x + basis·basisMove));   strike, time, rate, call flag repeated.
+/** Floor of a skew-rotated vol (the grid engine's VOL_FLOOR). */
+export const GRID_VOL_FLOOR = 1e-4;
+
+export function gridRows(i: GridRowsInputs, rows: Black76Inputs): Black76Inputs {
+  const { forward: cF, strike: cK, timeToExpiry: cT, vol: cV, rate: cR, isCall: cC } = rows;
+  for (let q = 0; q < i.pairRow.length; q++) {
+    const p = i.pairPlan[q]!;
+    const o = i.planShock[p]!;
+    const n = i.planK[p]!;
+    const F = i.forward[q]!;
+    const K = i.strike[q]!;
+    const T = i.timeToExpiry[q]!;
+    const sig = i.vol[q]!;
+    const rate = i.rate[q]!;
+    const call = i.isCall[q]!;
+    const up = i.volUp[q]!;
+    const down = i.volDown[q]!;
+    const step = i.skewStep[q]!;
+    const aT = i.basisMove[q]!;
+    let at = i.pairRow[q]!;
+    for (let k = o; k < o + n; k++, at++) {
+      const vs = i.shockVol[k]!;
+      let v = vs > 0 ? up : vs < 0 ? down : sig;
+      const sk = i.shockSkew[k]!;
+      if (sk !== 0) v = Math.max(v - sk * step, GRID_VOL_FLOOR);
+      const b = i.shockBasis[k]!;
+      cF[at] = F * (b === 0 ? i.shockEx[k]! : Math.exp(i.shockX[k]! + b * aT));
+      cK[at] = K;
+      cT[at] = T;
+      cV[at] = v;
+      cR[at] = rate;
+      cC[at] = call;
+    }
+  }
+  return rows;
 }

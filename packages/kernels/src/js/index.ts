@@ -31,6 +31,7 @@ export function createJsKernels(): Kernels {
     histogram: tail.histogram,
     portfolioValue: portfolio.portfolioValue,
     gridAggregate: grid.gridAggregate,
+    gridRows: grid.gridRows,
     gridFinish: grid.gridFinish,
     revalueScenarios: scenarios.revalueScenarios,
     surfaceEval: scenarios.surfaceEval,

@@ -1,4 +1,4 @@
-import type { Black76Inputs, GridAggregateInputs, GridAggregateOutputs, GridFinishInputs, GridFinishOutputs, BsmInputs, GreeksOutputs, Kernels, PnlSurfaceTables, PortfolioInputs, PortfolioOutputs, RngState, ScenarioRevaluationInputs, TailResult } from "../types.js";
+import type { Black76Inputs, GridAggregateInputs, GridAggregateOutputs, GridFinishInputs, GridFinishOutputs, GridRowsInputs, BsmInputs, GreeksOutputs, Kernels, PnlSurfaceTables, PortfolioInputs, PortfolioOutputs, RngState, ScenarioRevaluationInputs, TailResult } from "../types.js";
 import { ZIGGURAT_TABLE } from "../js/ziggurat.js";
 import { Arena } from "./arena.js";
 
@@ -56,6 +56,13 @@ export interface WasmExports {
     usdMode: number, netShortOption: number, perpetual: number, stablecoinDepeg: number, initialFactor: number, maintenanceFactor: number,
     outIM: number, outMM: number, outEq: number, outExI: number, outExM: number, outWorstPnl: number, outStatus: number, outWorstIndex: number,
   ): number;
+  gridRows(
+    nPairs: number, pairRow: number, pairPlan: number,
+    forward: number, strike: number, t: number, vol: number, rate: number, isCall: number,
+    volUp: number, volDown: number, skewStep: number, basisMove: number,
+    planK: number, planShock: number, shockX: number, shockEx: number, shockVol: number, shockSkew: number, shockBasis: number,
+    cF: number, cK: number, cT: number, cV: number, cR: number, cC: number,
+  ): void;
   revalueScenarios(
     m: number, n: number, U: number,
     forward: number, strike: number, t: number, vol: number, rate: number, isCall: number,
@@ -282,6 +289,28 @@ export class WasmKernels implements Kernels {
       out.loss.set(a.f64(lp, 5 * n));
       out.at.set(a.i32(ap, 2 * n));
       return out;
+    });
+  }
+
+  gridRows(i: GridRowsInputs, rows: Black76Inputs): Black76Inputs {
+    return this.scoped((a) => {
+      const nPairs = i.pairRow.length;
+      let R = 0;
+      for (let q = 0; q < nPairs; q++) R = Math.max(R, i.pairRow[q]! + i.planK[i.pairPlan[q]!]!);
+      const ins = [
+        a.putI32(i.pairRow), a.putI32(i.pairPlan), a.putF64(i.forward), a.putF64(i.strike), a.putF64(i.timeToExpiry), a.putF64(i.vol),
+        a.putF64(i.rate), a.putI32(i.isCall), a.putF64(i.volUp), a.putF64(i.volDown), a.putF64(i.skewStep), a.putF64(i.basisMove),
+        a.putI32(i.planK), a.putI32(i.planShock), a.putF64(i.shockX), a.putF64(i.shockEx), a.putI32(i.shockVol), a.putI32(i.shockSkew), a.putI32(i.shockBasis),
+      ] as const;
+      const cols = [a.allocF64(R), a.allocF64(R), a.allocF64(R), a.allocF64(R), a.allocF64(R), a.allocI32(R)] as const;
+      this.exports.gridRows(nPairs, ...ins, ...cols);
+      rows.forward.set(a.f64(cols[0], R));
+      rows.strike.set(a.f64(cols[1], R));
+      rows.timeToExpiry.set(a.f64(cols[2], R));
+      rows.vol.set(a.f64(cols[3], R));
+      rows.rate.set(a.f64(cols[4], R));
+      rows.isCall.set(a.i32(cols[5], R));
+      return rows;
     });
   }
 

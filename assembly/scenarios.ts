@@ -72,7 +72,22 @@ export function revalueScenarios(
       for (let b = 0; b < bs; b++) {
         const row = (s0 + b) * U;
         for (let u = 0; u < U; u++) store<f64>(mult + ((<usize>u) << 3), expF(f64At(x, row + u)));
-        for (let j = 0; j < L; j++) {
+        let j = 0;
+        if (ASC_FEATURE_SIMD) {
+          // two options per f64x2, the scalar loop's operations per lane
+          for (; j + 1 < L; j += 2) {
+            const jj = j0 + j;
+            const u0 = i32At(und, jj);
+            const u1 = i32At(und, jj + 1);
+            const at = (<usize>(b * L + j)) << 3;
+            const mu = gather2(mult, u0, u1);
+            v128.store(cM + at, mu);
+            v128.store(cF + at, f64x2.mul(v128.load(forward + ((<usize>jj) << 3)), mu));
+            const shift = f64x2.add(f64x2.splat(1.0), gather2(dv, row + u0, row + u1));
+            v128.store(cV + at, f64x2.max(f64x2.mul(v128.load(vol + ((<usize>jj) << 3)), shift), f64x2.splat(VOL_FLOOR)));
+          }
+        }
+        for (; j < L; j++) {
           const jj = j0 + j;
           const u = i32At(und, jj);
           const at = (<usize>(b * L + j)) << 3;
@@ -86,7 +101,25 @@ export function revalueScenarios(
       for (let b = 0; b < bs; b++) {
         const s = s0 + b;
         let sum = f64At(out, s);
-        for (let j = 0; j < L; j++) {
+        let j = 0;
+        if (ASC_FEATURE_SIMD && perU == 0) {
+          // each option's term for two options per f64x2 (the scalar loop's operations per lane; the inverse form is
+          // computed on both lanes and selected), then added to the sum one by one in option order
+          for (; j + 1 < L; j += 2) {
+            const jj = j0 + j;
+            const at = (<usize>(b * L + j)) << 3;
+            const usd = v128.load(cP + at);
+            const mu = v128.load(cM + at);
+            const S = gather2(spot, i32At(und, jj), i32At(und, jj + 1));
+            const coin = f64x2.mul(f64x2.mul(f64x2.div(usd, f64x2.mul(v128.load(forward + ((<usize>jj) << 3)), mu)), S), mu);
+            const inv = i64x2.ne(i64x2.extend_low_i32x4_s(v128.load64_zero(inverse + ((<usize>jj) << 2))), i64x2.splat(0));
+            const after = v128.bitselect(coin, usd, inv);
+            const d = f64x2.sub(f64x2.mul(v128.load(quantity + ((<usize>jj) << 3)), after), v128.load(baseUsd + ((<usize>jj) << 3)));
+            sum += f64x2.extract_lane(d, 0);
+            sum += f64x2.extract_lane(d, 1);
+          }
+        }
+        for (; j < L; j++) {
           const jj = j0 + j;
           const usd = f64At(cP, b * L + j);
           let after = usd;

@@ -5,3 +5,4 @@ export { createJsKernels } from "./js/index.js";
 export { WasmKernels, type WasmExports } from "./wasm/kernels.js";
 export { Arena } from "./wasm/arena.js";
 export { normCdf, normPdf } from "./js/normal.js";
+export { writeOptionRows } from "./js/grid.js";

@@ -31,7 +31,7 @@
 //            charge = correlationBreak × (sum of standalone losses − joint loss), reported next to it.
 //   Margin   risk R = max(grid, extreme) + short-option floor + add-ons per group; IM = initialFactor·R,
 //            MM = maintenanceFactor·R (Deribit IM = R, MM = 0.8·R; OKX MM = R, IM = 1.3·R).
-import type { Kernels } from "@offset/kernels";
+import { type Kernels, writeOptionRows } from "@offset/kernels";
 import * as z from "zod";
 import { assertFiniteResult, fail, OffsetInputError } from "../errors.js";
 import type { Market } from "../market/snapshot.js";
@@ -42,8 +42,6 @@ import { type MarginComponent, type MarginResult, marginStatus, type WorstScenar
 
 /** Shocked-down vols never fall below this fraction of the unshocked vol (a vol of 0 has no Black-76 value). */
 const VOL_FLOOR_FACTOR = 0.01;
-/** Absolute vol floor after skew rotation (decimal): keeps Black-76 defined when a rotation crosses zero. */
-const VOL_FLOOR = 1e-4;
 const DAYS_PER_YEAR = 365;
 
 // ---- parameters (data with range checks) -----------------------------------------------------------------------
@@ -606,44 +604,19 @@ const scalars = new Float64Array(4);
 
 /**
  * Writes the K rows of option j (of resolved columns `o`) under `plan` at `at`: shocked forward F·e^{x + b·a·T}, the
- * tenor-scaled shocked vol (module comment), strike/time/rate/type repeated. Returns the next row. The same rows as
- * the kernels' `gridRows` (packages/kernels/src/js/grid.ts), which the batch tick (grid-batch.ts) uses; its tests
- * check the two paths' margins bit for bit.
+ * tenor-scaled shocked vol (module comment), strike/time/rate/type repeated. Returns the next row. The rows of the
+ * kernels' `gridRows` (writeOptionRows is its definition), which the batch tick (grid-batch.ts) uses.
  */
 function fillOption(o: ResolvedBook["options"], j: number, pu: UnderlyingGrid, plan: ShockPlan, c: RowColumns, at: number): number {
   const F = o.forward[j]!;
   const K = o.strike[j]!;
   const T = o.timeToExpiry[j]!;
   const sig = o.vol[j]!;
-  const rate = o.rate[j]!;
-  const call = o.isCall[j]!;
   shockScalars(F, K, T, sig, pu, scalars);
-  const up = scalars[0]!;
-  const down = scalars[1]!;
-  const skewStep = scalars[2]!;
-  const aT = scalars[3]!;
-  const { x, ex, vol, skew, basis } = plan;
-  const n = plan.K;
-  const cF = c.forward;
-  const cK = c.strike;
-  const cT = c.timeToExpiry;
-  const cV = c.vol;
-  const cR = c.rate;
-  const cC = c.isCall;
-  for (let k = 0; k < n; k++, at++) {
-    const vs = vol[k]!;
-    let v = vs > 0 ? up : vs < 0 ? down : sig;
-    const sk = skew[k]!;
-    if (sk !== 0) v = Math.max(v - sk * skewStep, VOL_FLOOR);
-    const b = basis[k]!;
-    cF[at] = F * (b === 0 ? ex[k]! : Math.exp(x[k]! + b * aT));
-    cK[at] = K;
-    cT[at] = T;
-    cV[at] = v;
-    cR[at] = rate;
-    cC[at] = call;
-  }
-  return at;
+  return writeOptionRows(
+    F, K, T, sig, o.rate[j]!, o.isCall[j]!, scalars[0]!, scalars[1]!, scalars[2]!, scalars[3]!,
+    plan.x, plan.ex, plan.vol, plan.skew, plan.basis, 0, plan.K, c, at,
+  );
 }
 
 /** Writes every option row of the account at `at` (leg-major, member order, shock-minor). Returns the next row. */

@@ -256,39 +256,42 @@ function status(initial: number, maintenance: number): number {
 // pair q (plan p, K = planK[p] shocks at o = planShock[p]) and shock k, row r = pairRow[q] + k:
 //   v = vol state > 0 ? volUp : < 0 ? volDown : vol;   skew units u ≠ 0: v = max(v − u·skewStep, GRID_VOL_FLOOR)
 //   F' = F·(basis = 0 ? e^x : exp(x + basis·basisMove));   strike, time, rate, call flag repeated.
-/** Floor of a skew-rotated vol (the grid engine's VOL_FLOOR). */
+/** Absolute vol floor after skew rotation (decimal): keeps Black-76 defined when a rotation crosses zero. */
 export const GRID_VOL_FLOOR = 1e-4;
 
-export function gridRows(i: GridRowsInputs, rows: Black76Inputs): Black76Inputs {
+/**
+ * The n rows of one option under one plan (gridRows' definition above), from the plan's shocks at [from, from + n)
+ * of x, ex, vol, skew, basis, written at `at`; returns the next row. Shared with the per-account grid engine.
+ */
+export function writeOptionRows(
+  F: number, K: number, T: number, sig: number, rate: number, call: number, up: number, down: number, skewStep: number, basisMove: number,
+  x: ArrayLike<number>, ex: ArrayLike<number>, vol: ArrayLike<number>, skew: ArrayLike<number>, basis: ArrayLike<number>, from: number, n: number,
+  rows: Black76Inputs, at: number,
+): number {
   const { forward: cF, strike: cK, timeToExpiry: cT, vol: cV, rate: cR, isCall: cC } = rows;
+  for (let k = from; k < from + n; k++, at++) {
+    const vs = vol[k]!;
+    let v = vs > 0 ? up : vs < 0 ? down : sig;
+    const sk = skew[k]!;
+    if (sk !== 0) v = Math.max(v - sk * skewStep, GRID_VOL_FLOOR);
+    const b = basis[k]!;
+    cF[at] = F * (b === 0 ? ex[k]! : Math.exp(x[k]! + b * basisMove));
+    cK[at] = K;
+    cT[at] = T;
+    cV[at] = v;
+    cR[at] = rate;
+    cC[at] = call;
+  }
+  return at;
+}
+
+export function gridRows(i: GridRowsInputs, rows: Black76Inputs): Black76Inputs {
   for (let q = 0; q < i.pairRow.length; q++) {
     const p = i.pairPlan[q]!;
-    const o = i.planShock[p]!;
-    const n = i.planK[p]!;
-    const F = i.forward[q]!;
-    const K = i.strike[q]!;
-    const T = i.timeToExpiry[q]!;
-    const sig = i.vol[q]!;
-    const rate = i.rate[q]!;
-    const call = i.isCall[q]!;
-    const up = i.volUp[q]!;
-    const down = i.volDown[q]!;
-    const step = i.skewStep[q]!;
-    const aT = i.basisMove[q]!;
-    let at = i.pairRow[q]!;
-    for (let k = o; k < o + n; k++, at++) {
-      const vs = i.shockVol[k]!;
-      let v = vs > 0 ? up : vs < 0 ? down : sig;
-      const sk = i.shockSkew[k]!;
-      if (sk !== 0) v = Math.max(v - sk * step, GRID_VOL_FLOOR);
-      const b = i.shockBasis[k]!;
-      cF[at] = F * (b === 0 ? i.shockEx[k]! : Math.exp(i.shockX[k]! + b * aT));
-      cK[at] = K;
-      cT[at] = T;
-      cV[at] = v;
-      cR[at] = rate;
-      cC[at] = call;
-    }
+    writeOptionRows(
+      i.forward[q]!, i.strike[q]!, i.timeToExpiry[q]!, i.vol[q]!, i.rate[q]!, i.isCall[q]!, i.volUp[q]!, i.volDown[q]!, i.skewStep[q]!, i.basisMove[q]!,
+      i.shockX, i.shockEx, i.shockVol, i.shockSkew, i.shockBasis, i.planShock[p]!, i.planK[p]!, rows, i.pairRow[q]!,
+    );
   }
   return rows;
 }

@@ -295,6 +295,32 @@ describe("fast path vs full revaluation, Euler allocation", () => {
     expect(Math.abs(fast.es.contributions.residual)).toBeLessThanOrEqual(maxErr);
   });
 
+  it("scenarios on the spot–vol curve get 1-D tables on it; the same moves without volLinks get 2-D tables; both within their estimates", async () => {
+    const e = await createEngine({ backend: "wasm" });
+    const { esScenarios, buildSurfaces, surfacePnl, fullPnl, esPolicySchema } = await import("./es.js");
+    const { valueBook } = await import("../valuation.js");
+    const { parseBook } = await import("../model.js");
+    const { parseMarket } = await import("../market/snapshot.js");
+    const { valuation, resolved } = valueBook(e.kernels, parseBook(exampleBook), parseMarket(market));
+    const base = Float64Array.from(valuation.positions, (p) => (p.kind === "option" ? p.valueUsd : 0));
+    const sc = esScenarios(e.kernels, resolved.underlyings, esPolicySchema.parse({ method: "mc", model, scenarios: 20_000, seed: 5 }));
+    expect(sc.volLinks).toBeTruthy(); // the sample model links vols to spot
+    const full = fullPnl(e.kernels, resolved, base, sc);
+    const free = { ...sc, volLinks: undefined }; // same moves, not known to lie on a curve
+    for (const [set, curve] of [[sc, true], [free, false]] as const) {
+      const surfaces = buildSurfaces(e.kernels, resolved, base, set);
+      for (const s of surfaces.filter((x) => x.options > 0)) {
+        expect(s.volOnCurve, s.underlying).toBe(curve);
+        expect(s.nv, s.underlying).toBe(curve ? 1 : 8);
+      }
+      const fast = surfacePnl(surfaces, set);
+      let maxErr = 0;
+      for (let s = 0; s < set.count; s++) maxErr = Math.max(maxErr, Math.abs(fast[s]! - full[s]!));
+      // the factor 2 as above (cell-centre estimate vs the stencil near the range ends)
+      expect(maxErr, curve ? "curve" : "2-D").toBeLessThanOrEqual(2 * surfaces.reduce((a, x) => a + x.errorEstimate, 0));
+    }
+  });
+
   it("weighted (stressed) ES: contributions still add up; histogram mass = total weight", async () => {
     const csv = sharedData("crypto_daily_close_usd.csv");
     if (!csv) return;

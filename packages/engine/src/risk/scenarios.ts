@@ -31,6 +31,12 @@ export interface ScenarioSet extends Scenarios {
   volatility?: { forecast: number[]; used: number[] };
   /** MC: index of the base draw of each antithetic scenario (−1 for base draws) is s − half; see `antitheticFrom` */
   antitheticFrom?: number;
+  /**
+   * The links volShift was filled with (volShift[s,u] = volShiftAt(volLinks, asset u, spotLogReturn[s,u]); null: no
+   * vol moves), so every scenario lies on one curve per asset — the ES fast path then tabulates P&L along it (1-D).
+   * Undefined when the vol shifts are not known to be a function of the spot move.
+   */
+  volLinks?: SpotVolLinks | null;
 }
 
 /** The vol link applied to every asset, or one per asset (missing assets: no vol move). Default: no vol move. */
@@ -46,7 +52,7 @@ function linkFor(links: SpotVolLinks | undefined, asset: string): SpotVolLink | 
  * Fills volShift from spotLogReturn through each asset's link: relative max(floor, 1 + βx) − 1, log e^{βx} − 1.
  * Scenario-major (one pass over the rows: an asset-major loop strides through both m × U arrays U times).
  */
-export function applySpotVolLinks(sc: Scenarios, assets: readonly string[], links: SpotVolLinks | undefined): void {
+export function applySpotVolLinks(sc: Scenarios & Pick<ScenarioSet, "volLinks">, assets: readonly string[], links: SpotVolLinks | undefined): void {
   const U = assets.length;
   const NONE = 0;
   const REL = 1;
@@ -70,6 +76,14 @@ export function applySpotVolLinks(sc: Scenarios, assets: readonly string[], link
       v[i] = k === NONE ? 0 : k === LOG ? Math.expm1(beta[u]! * x[i]!) : Math.max(floor[u]!, 1 + beta[u]! * x[i]!) - 1;
     }
   }
+  sc.volLinks = links ?? null;
+}
+
+/** The relative vol shift applySpotVolLinks gives `asset` at spot log move x (its expression; 0 without a link). */
+export function volShiftAt(links: SpotVolLinks | null | undefined, asset: string, x: number): number {
+  const link = linkFor(links ?? undefined, asset);
+  if (link === undefined) return 0;
+  return link.volChange === "log" ? Math.expm1(link.beta * x) : Math.max(link.floor ?? 0.05, 1 + link.beta * x) - 1;
 }
 
 /** Rows [start, end) of a return series by count (the last `window` before `end`) or dates. */
@@ -385,6 +399,7 @@ export function mixScenarioSets(base: ScenarioSet, stressed: ScenarioSet, w: num
   fill(stressed, base.count, w);
   out.weights = weights;
   out.stressed = new Uint8Array(count).fill(1, base.count);
+  if (base.volLinks !== undefined && base.volLinks === stressed.volLinks) out.volLinks = base.volLinks;
   if (base.labels && stressed.labels) out.labels = [...base.labels, ...stressed.labels];
   return out;
 }

@@ -6,7 +6,8 @@
 //               synthetic columns (the engine's ResolvedBook shape), base USD values from black76Price
 //   scenarios   100,000 joint moves, Student-t copula ν = 4 (antithetic), 1-day covariance (vols 3–6 %/day,
 //               correlation 0.6), relative spot–vol link β = −0.386 (floor 0.05): engine monteCarloScenarios
-//   fast        buildSurfaces (64 × 8 nodes per underlying + error check) → surfacePnl (kernels' surfaceEval) → varEs 99 %
+//   fast        buildSurfaces (64 nodes per underlying on the spot–vol curve + error check; 64 × 8 without a link)
+//               → surfacePnl (kernels' surfaceEval) → varEs 99 %
 //   full        fullPnl (kernels' fused revalueScenarios: 50M Black-76 revaluations) → varEs 99 %
 //   numpy       es_peer.py: numpy t-copula scenarios → full revaluation (scipy.special.ndtr, chunks of 2,000
 //               scenarios × 500 options) → ES by np.partition. Run with Debian's /usr/bin/python3, OPENBLAS_* unset

@@ -371,7 +371,10 @@ export class WasmKernels implements Kernels {
         a.putI32(t.offset), a.putF64(t.values), a.putF64(t.linear), a.putI32(t.hasOptions),
       ] as const;
       const xp = a.putF64(spotLogReturn.subarray(0, m * U));
-      const vp = a.putF64(volShift.subarray(0, m * U));
+      // the vol shifts are read only by 2-D tables (nv > 1 with options): skip copying them otherwise
+      let twoD = false;
+      for (let u = 0; u < U; u++) if (t.nv[u]! > 1 && t.hasOptions[u] !== 0) twoD = true;
+      const vp = twoD ? a.putF64(volShift.subarray(0, m * U)) : xp;
       const op = a.allocF64(m);
       const pp = perUnderlying ? a.allocF64(m * U) : 0;
       this.exports.surfaceEval(m, U, ...ptrs, xp, vp, op, pp);

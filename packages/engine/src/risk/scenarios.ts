@@ -54,10 +54,9 @@ function linkFor(links: SpotVolLinks | undefined, asset: string): SpotVolLink | 
  */
 export function applySpotVolLinks(sc: Scenarios & Pick<ScenarioSet, "volLinks">, assets: readonly string[], links: SpotVolLinks | undefined): void {
   const U = assets.length;
-  const NONE = 0;
   const REL = 1;
   const LOG = 2;
-  const kind = new Uint8Array(U);
+  const kind = new Uint8Array(U); // 0: no link
   const beta = new Float64Array(U);
   const floor = new Float64Array(U);
   for (let u = 0; u < U; u++) {
@@ -68,15 +67,22 @@ export function applySpotVolLinks(sc: Scenarios & Pick<ScenarioSet, "volLinks">,
     beta[u] = link.beta;
     floor[u] = link.floor ?? 0.05;
   }
-  const x = sc.spotLogReturn;
-  const v = sc.volShift;
-  for (let s = 0; s < sc.count; s++) {
+  linkRows(sc.spotLogReturn, sc.volShift, sc.count, U, kind, beta, floor);
+  sc.volLinks = links ?? null;
+}
+
+/**
+ * applySpotVolLinks' pass over the rows (kind per asset: 0 none, 1 relative, 2 log). A small function of its own so
+ * V8 optimises the loop as a whole rather than by on-stack replacement inside its one-shot caller (measured on
+ * 100,000 × 10: 11 ms → 2 ms).
+ */
+function linkRows(x: Float64Array, v: Float64Array, count: number, U: number, kind: Uint8Array, beta: Float64Array, floor: Float64Array): void {
+  for (let s = 0; s < count; s++) {
     for (let u = 0, i = s * U; u < U; u++, i++) {
       const k = kind[u]!;
-      v[i] = k === NONE ? 0 : k === LOG ? Math.expm1(beta[u]! * x[i]!) : Math.max(floor[u]!, 1 + beta[u]! * x[i]!) - 1;
+      v[i] = k === 0 ? 0 : k === 2 ? Math.expm1(beta[u]! * x[i]!) : Math.max(floor[u]!, 1 + beta[u]! * x[i]!) - 1;
     }
   }
-  sc.volLinks = links ?? null;
 }
 
 /** The relative vol shift applySpotVolLinks gives `asset` at spot log move x (its expression; 0 without a link). */

@@ -12,7 +12,8 @@
 //          positions in them)
 // recompute(market?) (every tick):
 //   1. resolves the distinct instruments (not the accounts) on the snapshot: forwards, vols, times, spots;
-//   2. ONE black76Price call over every (distinct option, shock) row;
+//   2. per (distinct option, plan) pair its tenor-scaled vols (grid.ts shockScalars), then ONE gridRows kernel call
+//      writing every (option, shock) row and ONE black76Price call over them;
 //   3. the vectors (price → P&L per unit in the group's measure, the engine's formulas) and the per-tick coefficients
 //      (linear futures q·F, collateral amount·price, dampeners) with plain loops;
 //   4. ONE gridAggregate kernel call over every leg: P&L per shock and the scenario scan (worst grid, extreme, basis);

@@ -51,6 +51,7 @@ export interface ResolvedBook {
 /** What resolution needs of one expiry of one underlying, looked up once per book rather than once per position. */
 type Mark = NonNullable<ExpiryData["marks"]>[string];
 
+/** What resolution needs of one expiry of one underlying, looked up once per book rather than once per position. */
 interface ExpiryRef {
   forward: number;
   marks: Record<string, Mark> | undefined;
@@ -76,6 +77,10 @@ function markOf(ex: ExpiryRef, name: string): Mark | undefined {
   return ex.map !== undefined ? ex.map.get(name) : ex.marks[name];
 }
 
+/**
+ * Resolves a book against a market: every instrument gets its forward, time and vol, or a clear error. One pass over
+ * the positions fills the typed columns directly; expiry data is looked up once per (underlying, expiry).
+ */
 export function resolveBook(book: Book, market: Market): ResolvedBook {
   const snap = market.snapshot;
   const ps = book.positions;

@@ -48,22 +48,25 @@ function linkFor(links: SpotVolLinks | undefined, asset: string): SpotVolLink | 
   return (links as Record<string, SpotVolLink>)[asset];
 }
 
+/** Link kinds of applySpotVolLinks' per-asset table. */
+const LINK_NONE = 0;
+const LINK_RELATIVE = 1;
+const LINK_LOG = 2;
+
 /**
  * Fills volShift from spotLogReturn through each asset's link: relative max(floor, 1 + βx) − 1, log e^{βx} − 1.
  * Scenario-major (one pass over the rows: an asset-major loop strides through both m × U arrays U times).
  */
 export function applySpotVolLinks(sc: Scenarios & Pick<ScenarioSet, "volLinks">, assets: readonly string[], links: SpotVolLinks | undefined): void {
   const U = assets.length;
-  const REL = 1;
-  const LOG = 2;
-  const kind = new Uint8Array(U); // 0: no link
+  const kind = new Uint8Array(U).fill(LINK_NONE);
   const beta = new Float64Array(U);
   const floor = new Float64Array(U);
   for (let u = 0; u < U; u++) {
     const link = linkFor(links, assets[u]!);
     if (link === undefined) continue;
     validateSpotVolLink(link, `spotVol.${assets[u]}`);
-    kind[u] = link.volChange === "log" ? LOG : REL;
+    kind[u] = link.volChange === "log" ? LINK_LOG : LINK_RELATIVE;
     beta[u] = link.beta;
     floor[u] = link.floor ?? 0.05;
   }
@@ -72,7 +75,7 @@ export function applySpotVolLinks(sc: Scenarios & Pick<ScenarioSet, "volLinks">,
 }
 
 /**
- * applySpotVolLinks' pass over the rows (kind per asset: 0 none, 1 relative, 2 log). A small function of its own so
+ * applySpotVolLinks' pass over the rows (kind per asset: LINK_NONE, LINK_RELATIVE, LINK_LOG). A small function of its own so
  * V8 optimises the loop as a whole rather than by on-stack replacement inside its one-shot caller (measured on
  * 100,000 × 10: 11 ms → 2 ms).
  */
@@ -80,7 +83,7 @@ function linkRows(x: Float64Array, v: Float64Array, count: number, U: number, ki
   for (let s = 0; s < count; s++) {
     for (let u = 0, i = s * U; u < U; u++, i++) {
       const k = kind[u]!;
-      v[i] = k === 0 ? 0 : k === 2 ? Math.expm1(beta[u]! * x[i]!) : Math.max(floor[u]!, 1 + beta[u]! * x[i]!) - 1;
+      v[i] = k === LINK_NONE ? 0 : k === LINK_LOG ? Math.expm1(beta[u]! * x[i]!) : Math.max(floor[u]!, 1 + beta[u]! * x[i]!) - 1;
     }
   }
 }

@@ -13,4 +13,4 @@ export { black76, black76Price, bsm } from "./pricing";
 export { varEs, worst, histogram } from "./tail";
 export { portfolioAggregate } from "./portfolio";
 export { gridAggregate, gridFinish, gridRows } from "./grid";
-export { revalueScenarios, surfaceEval } from "./scenarios";
+export { revalueScenarios, scenarioRows, surfaceEval } from "./scenarios";

@@ -15,6 +15,7 @@
 // uniform (x, v) grid, evaluated by tensor-product cubic Lagrange on the 4×4 (or 4×1) stencil, plus the exact
 // linear part lin_u·expm1(x).
 
+import { correlatedNormals } from "./linalg";
 import { black76Price } from "./pricing";
 import { expF } from "./vmath";
 
@@ -246,17 +247,18 @@ function expm1F(x0: f64): f64 {
 
 /** Options part of one surface at (tx, tv) (grid coordinates; tv unused when nv = 1), the twin's operations. */
 // @ts-ignore: decorator
-@inline function surfaceAt(vals: usize, NX: i32, NV: i32, tx: f64, tv: f64): f64 {
+@inline function surfaceAt(vals: usize, coef: usize, NX: i32, NV: i32, tx: f64, tv: f64): f64 {
   // clamp in f64 (as the twin does), then convert: |tx| may exceed the i32 range far outside the grid
   let fx = Math.floor(tx) - 1;
   if (fx < 0) fx = 0;
   else if (fx > <f64>(NX - 4)) fx = <f64>(NX - 4);
   const ix = <i32>fx;
   const tt = tx - fx;
-  const w0 = lagrangeAt(tt, 0), w1 = lagrangeAt(tt, 1), w2 = lagrangeAt(tt, 2), w3 = lagrangeAt(tt, 3);
   if (NV == 1) {
-    return w0 * f64At(vals, ix) + w1 * f64At(vals, ix + 1) + w2 * f64At(vals, ix + 2) + w3 * f64At(vals, ix + 3);
+    const c = coef + ((<usize>ix) << 5);
+    return ((load<f64>(c, 24) * tt + load<f64>(c, 16)) * tt + load<f64>(c, 8)) * tt + load<f64>(c);
   }
+  const w0 = lagrangeAt(tt, 0), w1 = lagrangeAt(tt, 1), w2 = lagrangeAt(tt, 2), w3 = lagrangeAt(tt, 3);
   let fv = Math.floor(tv) - 1;
   if (fv < 0) fv = 0;
   else if (fv > <f64>(NV - 4)) fv = <f64>(NV - 4);
@@ -332,14 +334,24 @@ const SE_Q = memory.data(64, 16);
 
 /** Options part of one surface for two scenarios at grid coordinates (tx, tv) (no NaN lanes): surfaceAt per lane. */
 // @ts-ignore: decorator
-@inline function surfaceAt2(vals: usize, NX: i32, NV: i32, tx: v128, tv: v128): v128 {
+@inline function surfaceAt2(vals: usize, coef: usize, NX: i32, NV: i32, tx: v128, tv: v128): v128 {
   const fx = cell2(tx, <f64>(NX - 4));
   const tt = f64x2.sub(tx, fx);
+  // fx is integral and within [0, NX − 4]: the saturating conversion is exact, without the trapping one's checks
+  const ix = i32x4.trunc_sat_f64x2_s_zero(fx);
+  const i0 = i32x4.extract_lane(ix, 0);
+  const i1 = i32x4.extract_lane(ix, 1);
+  if (NV == 1) {
+    // both lanes' cells (a0, a1 | a2, a3), transposed to (a_k of lane 0, a_k of lane 1)
+    const c0 = coef + ((<usize>i0) << 5);
+    const c1 = coef + ((<usize>i1) << 5);
+    const lo0 = v128.load(c0), hi0 = v128.load(c0, 16), lo1 = v128.load(c1), hi1 = v128.load(c1, 16);
+    let e = f64x2.add(f64x2.mul(v128.shuffle<f64>(hi0, hi1, 1, 3), tt), v128.shuffle<f64>(hi0, hi1, 0, 2));
+    e = f64x2.add(f64x2.mul(e, tt), v128.shuffle<f64>(lo0, lo1, 1, 3));
+    return f64x2.add(f64x2.mul(e, tt), v128.shuffle<f64>(lo0, lo1, 0, 2));
+  }
   weights2(tt, SE_W);
   const w0 = v128.load(SE_W), w1 = v128.load(SE_W, 16), w2 = v128.load(SE_W, 32), w3 = v128.load(SE_W, 48);
-  const i0 = <i32>f64x2.extract_lane(fx, 0);
-  const i1 = <i32>f64x2.extract_lane(fx, 1);
-  if (NV == 1) return row2(vals, i0, i1, w0, w1, w2, w3);
   const fv = cell2(tv, <f64>(NV - 4));
   const tw = f64x2.sub(tv, fv);
   weights2(tw, SE_Q);
@@ -363,7 +375,7 @@ const SE_Q = memory.data(64, 16);
 // @ts-ignore: decorator
 @inline function surfaceOne(
   s: i32, u: i32, U: i32, x0: usize, dxs: usize, nxs: usize, v0: usize, dvs: usize, nvs: usize, off: usize, values: usize, lin: usize, hasOpt: usize,
-  x: usize, dv: usize,
+  x: usize, dv: usize, coef: usize,
 ): f64 {
   const xv = f64At(x, s * U + u);
   const l = f64At(lin, u);
@@ -373,7 +385,8 @@ const SE_Q = memory.data(64, 16);
     const tx = (xv - f64At(x0, u)) / f64At(dxs, u);
     const tv = NV == 1 ? 0.0 : (f64At(dv, s * U + u) - f64At(v0, u)) / f64At(dvs, u);
     // a NaN move gives NaN (the twin's array index would be NaN too), never a clamped finite value
-    p += tx != tx || tv != tv ? NaN : surfaceAt(values + ((<usize>i32At(off, u)) << 3), i32At(nxs, u), NV, tx, tv);
+    const o = <usize>i32At(off, u);
+    p += tx != tx || tv != tv ? NaN : surfaceAt(values + (o << 3), coef + (o << 5), i32At(nxs, u), NV, tx, tv);
   }
   return p;
 }
@@ -388,47 +401,194 @@ const SE_Q = memory.data(64, 16);
 export function surfaceEval(
   m: i32, U: i32,
   x0: usize, dxs: usize, nxs: usize, v0: usize, dvs: usize, nvs: usize, off: usize, values: usize, lin: usize, hasOpt: usize,
-  x: usize, dv: usize, out: usize, perU: usize,
+  x: usize, dv: usize, out: usize, perU: usize, coef: usize,
 ): void {
-  let s = 0;
-  if (ASC_FEATURE_SIMD) {
-    for (; s + 1 < m; s += 2) {
-      let sum = splat(0);
-      for (let u = 0; u < U; u++) {
-        const a0 = s * U + u;
-        const a1 = a0 + U;
-        const xv = gather2(x, a0, a1);
-        const l = f64At(lin, u);
-        let p = l != 0 ? f64x2.replace_lane(splat(l * expm1F(f64At(x, a0))), 1, l * expm1F(f64At(x, a1))) : splat(0);
-        if (i32At(hasOpt, u) != 0) {
-          const NV = i32At(nvs, u);
-          const tx = f64x2.div(f64x2.sub(xv, splat(f64At(x0, u))), splat(f64At(dxs, u)));
-          const tv = NV == 1 ? splat(0) : f64x2.div(f64x2.sub(gather2(dv, a0, a1), splat(f64At(v0, u))), splat(f64At(dvs, u)));
-          if (v128.all_true<i64>(v128.and(f64x2.eq(tx, tx), f64x2.eq(tv, tv)))) {
-            p = f64x2.add(p, surfaceAt2(values + ((<usize>i32At(off, u)) << 3), i32At(nxs, u), NV, tx, tv));
-          } else {
-            p = f64x2.replace_lane(
-              splat(surfaceOne(s, u, U, x0, dxs, nxs, v0, dvs, nvs, off, values, lin, hasOpt, x, dv)), 1,
-              surfaceOne(s + 1, u, U, x0, dxs, nxs, v0, dvs, nvs, off, values, lin, hasOpt, x, dv),
-            );
-          }
-        }
-        sum = f64x2.add(sum, p);
-        if (perU != 0) {
-          store<f64>(perU + ((<usize>a0) << 3), f64x2.extract_lane(p, 0));
-          store<f64>(perU + ((<usize>a1) << 3), f64x2.extract_lane(p, 1));
-        }
-      }
-      v128.store(out + ((<usize>s) << 3), sum);
+  // 1-D tables: each cell's cubic in monomial form, at coef + 32·(offset + cell) (the twin's cubicCells)
+  for (let u = 0; u < U; u++) {
+    if (i32At(hasOpt, u) == 0 || i32At(nvs, u) != 1) continue;
+    const o = <usize>i32At(off, u);
+    const cells = i32At(nxs, u) - 3;
+    for (let c = 0; c < cells; c++) {
+      const p = values + ((o + <usize>c) << 3);
+      const q = coef + ((o + <usize>c) << 5);
+      const v0 = load<f64>(p), v1 = load<f64>(p, 8), v2 = load<f64>(p, 16), v3 = load<f64>(p, 24);
+      store<f64>(q, v0);
+      store<f64>(q, (((2 * v3 - 9 * v2) + 18 * v1) - 11 * v0) / 6, 8);
+      store<f64>(q, (((4 * v2 - v3) - 5 * v1) + 2 * v0) / 2, 16);
+      store<f64>(q, ((v3 - v0) + 3 * (v1 - v2)) / 6, 24);
     }
   }
-  for (; s < m; s++) {
+  if (ASC_FEATURE_SIMD) {
+    // blocks of scenarios, underlying by underlying within a block (each table's parameters and branches hoisted out
+    // of the pair loop; out[s] still gains p_0, p_1, … in u order from 0, as the twin adds them)
+    for (let s0 = 0; s0 < m; s0 += SE_BLOCK) {
+      const s1 = min(m, s0 + SE_BLOCK);
+      for (let s = s0; s < s1; s++) store<f64>(out + ((<usize>s) << 3), 0.0);
+      for (let u = 0; u < U; u++) surfaceBlock2(s0, s1, u, U, x0, dxs, nxs, v0, dvs, nvs, off, values, lin, hasOpt, x, dv, out, perU, coef);
+    }
+    return;
+  }
+  for (let s = 0; s < m; s++) {
     let sum: f64 = 0;
     for (let u = 0; u < U; u++) {
-      const p = surfaceOne(s, u, U, x0, dxs, nxs, v0, dvs, nvs, off, values, lin, hasOpt, x, dv);
+      const p = surfaceOne(s, u, U, x0, dxs, nxs, v0, dvs, nvs, off, values, lin, hasOpt, x, dv, coef);
       sum += p;
       if (perU != 0) store<f64>(perU + ((<usize>(s * U + u)) << 3), p);
     }
     store<f64>(out + ((<usize>s) << 3), sum);
+  }
+}
+
+/** Scenarios per block of the SIMD surfaceEval (even; 2 KB of out, its rows of moves stay in L1/L2 across the U passes). */
+const SE_BLOCK: i32 = 256;
+
+/** SIMD surfaceEval: underlying u's p over scenarios [s0, s1), added to out (and written to perU), two per f64x2. */
+// @ts-ignore: decorator
+@inline function surfaceBlock2(
+  s0: i32, s1: i32, u: i32, U: i32,
+  x0: usize, dxs: usize, nxs: usize, v0: usize, dvs: usize, nvs: usize, off: usize, values: usize, lin: usize, hasOpt: usize,
+  x: usize, dv: usize, out: usize, perU: usize, coef: usize,
+): void {
+  const l = f64At(lin, u);
+  const opt = i32At(hasOpt, u) != 0;
+  const NV = i32At(nvs, u);
+  const NX = i32At(nxs, u);
+  const X0 = splat(f64At(x0, u));
+  const DX = splat(f64At(dxs, u));
+  const V0 = splat(f64At(v0, u));
+  const DV = splat(f64At(dvs, u));
+  const o = <usize>i32At(off, u);
+  const vals = values + (o << 3);
+  const cf = coef + (o << 5);
+  let s = s0;
+  for (; s + 1 < s1; s += 2) {
+    const a0 = s * U + u;
+    const a1 = a0 + U;
+    let p = l != 0 ? f64x2.replace_lane(splat(l * expm1F(f64At(x, a0))), 1, l * expm1F(f64At(x, a1))) : splat(0);
+    if (opt) {
+      const tx = f64x2.div(f64x2.sub(gather2(x, a0, a1), X0), DX);
+      const tv = NV == 1 ? splat(0) : f64x2.div(f64x2.sub(gather2(dv, a0, a1), V0), DV);
+      if (v128.all_true<i64>(v128.and(f64x2.eq(tx, tx), f64x2.eq(tv, tv)))) {
+        p = f64x2.add(p, surfaceAt2(vals, cf, NX, NV, tx, tv));
+      } else {
+        p = f64x2.replace_lane(
+          splat(surfaceOne(s, u, U, x0, dxs, nxs, v0, dvs, nvs, off, values, lin, hasOpt, x, dv, coef)), 1,
+          surfaceOne(s + 1, u, U, x0, dxs, nxs, v0, dvs, nvs, off, values, lin, hasOpt, x, dv, coef),
+        );
+      }
+    }
+    const at = out + ((<usize>s) << 3);
+    v128.store(at, f64x2.add(v128.load(at), p));
+    if (perU != 0) {
+      store<f64>(perU + ((<usize>a0) << 3), f64x2.extract_lane(p, 0));
+      store<f64>(perU + ((<usize>a1) << 3), f64x2.extract_lane(p, 1));
+    }
+  }
+  if (s < s1) {
+    const p = surfaceOne(s, u, U, x0, dxs, nxs, v0, dvs, nvs, off, values, lin, hasOpt, x, dv, coef);
+    store<f64>(out + ((<usize>s) << 3), f64At(out, s) + p);
+    if (perU != 0) store<f64>(perU + ((<usize>(s * U + u)) << 3), p);
+  }
+}
+
+// ---- Monte Carlo scenario rows -----------------------------------------------------------------------------------
+
+const LINK_RELATIVE: i32 = 1;
+const LINK_LOG: i32 = 2;
+
+/** The vol shift of spot move x under link kind k: the twin's `linked` (Math.max = f64.max here: no ±0 or NaN case differs). */
+// @ts-ignore: decorator
+@inline function linked(k: i32, beta: f64, floor: f64, x: f64): f64 {
+  return k == LINK_RELATIVE ? max(floor, 1.0 + beta * x) - 1.0 : k == LINK_LOG ? expm1F(beta * x) : 0.0;
+}
+
+/** Folds one move (x, v) of asset u into the bounds at `range` (4n f64): the twin's `bound` (strict compares). */
+// @ts-ignore: decorator
+@inline function bound(range: usize, n: i32, u: i32, x: f64, v: f64): void {
+  const pl = range + ((<usize>u) << 3);
+  const pv = pl + ((<usize>n) << 3);
+  const ph = pv + ((<usize>n) << 3);
+  const pw = ph + ((<usize>n) << 3);
+  if (x < load<f64>(pl)) store<f64>(pl, x);
+  if (v < load<f64>(pv)) store<f64>(pv, v);
+  if (load<f64>(ph) < x) store<f64>(ph, x);
+  if (load<f64>(pw) < v) store<f64>(pw, v);
+}
+
+/** linked() of two adjacent assets u, u + 1 (c = u·8) at moves xv: one f64x2 expression when both links are relative. */
+// @ts-ignore: decorator
+@inline function linked2(kind: usize, beta: usize, floor: usize, u: i32, c: usize, xv: v128): v128 {
+  const k0 = i32At(kind, u);
+  const k1 = i32At(kind, u + 1);
+  if (k0 == LINK_RELATIVE && k1 == LINK_RELATIVE) {
+    return f64x2.sub(f64x2.max(v128.load(floor + c), f64x2.add(cst(1), f64x2.mul(v128.load(beta + c), xv))), cst(1));
+  }
+  const a = linked(k0, f64At(beta, u), f64At(floor, u), f64x2.extract_lane(xv, 0));
+  return f64x2.replace_lane(splat(a), 1, linked(k1, f64At(beta, u + 1), f64At(floor, u + 1), f64x2.extract_lane(xv, 1)));
+}
+
+/** bound() of two adjacent assets (c = u·8): pmin(lo, y) = y < lo ? y : lo and pmax(hi, y) = hi < y ? y : hi per lane. */
+// @ts-ignore: decorator
+@inline function bound2(range: usize, n: i32, c: usize, xv: v128, vv: v128): void {
+  const pl = range + c;
+  const pv = pl + ((<usize>n) << 3);
+  const ph = pv + ((<usize>n) << 3);
+  const pw = ph + ((<usize>n) << 3);
+  v128.store(pl, f64x2.pmin(v128.load(pl), xv));
+  v128.store(pv, f64x2.pmin(v128.load(pv), vv));
+  v128.store(ph, f64x2.pmax(v128.load(ph), xv));
+  v128.store(pw, f64x2.pmax(v128.load(pw), vv));
+}
+
+/**
+ * Monte Carlo scenario rows (the twin's scenarioRows): `rows` rows of correlatedNormals into x, then in one pass per
+ * row its vol shifts into v, its mirror 0 − x into mx / mv (rows below mirrorRows) and the bounds — per asset in the
+ * twin's order (row s, then mirror row s), so the bounds are the twin's bits. The SIMD build takes two assets per
+ * f64x2. `scratchRow` as correlatedNormals (rows f64 when nu > 0); kind (i32), beta, floor per asset; range 4n f64.
+ */
+export function scenarioRows(
+  rows: i32, mirrorRows: i32, n: i32, l: usize, state: usize, nu: f64, scratchRow: usize,
+  kind: usize, beta: usize, floor: usize, x: usize, v: usize, mx: usize, mv: usize, range: usize,
+): void {
+  correlatedNormals(rows, n, l, state, nu, scratchRow, x);
+  const mirrors = min(mirrorRows, rows);
+  for (let s = 0; s < rows; s++) {
+    const row = (<usize>s * <usize>n) << 3;
+    const mirror = s < mirrors;
+    let u = 0;
+    if (ASC_FEATURE_SIMD) {
+      for (; u + 1 < n; u += 2) {
+        const c = (<usize>u) << 3;
+        const at = row + c;
+        const xv = v128.load(x + at);
+        const vv = linked2(kind, beta, floor, u, c, xv);
+        v128.store(v + at, vv);
+        bound2(range, n, c, xv, vv);
+        if (mirror) {
+          const mxv = f64x2.sub(cst(0), xv);
+          const mvv = linked2(kind, beta, floor, u, c, mxv);
+          v128.store(mx + at, mxv);
+          v128.store(mv + at, mvv);
+          bound2(range, n, c, mxv, mvv);
+        }
+      }
+    }
+    for (; u < n; u++) {
+      const at = row + ((<usize>u) << 3);
+      const k = i32At(kind, u);
+      const b = f64At(beta, u);
+      const f = f64At(floor, u);
+      const xi = load<f64>(x + at);
+      const vi = linked(k, b, f, xi);
+      store<f64>(v + at, vi);
+      bound(range, n, u, xi, vi);
+      if (mirror) {
+        const mxi = 0.0 - xi;
+        const mvi = linked(k, b, f, mxi);
+        store<f64>(mx + at, mxi);
+        store<f64>(mv + at, mvi);
+        bound(range, n, u, mxi, mvi);
+      }
+    }
   }
 }

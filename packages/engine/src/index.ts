@@ -206,6 +206,7 @@ export {
   applySpotVolLinks,
   MC_STREAM_SIZE,
   type ScenarioSet,
+  type ScenarioRange,
   type SpotVolLinks,
   type WindowOptions,
   type FilteredOptions,

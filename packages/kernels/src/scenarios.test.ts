@@ -2,14 +2,15 @@
 // scenarios, no options, a NaN move, the vol floor, degenerate T = 0 / σ = 0 rows, extrapolation off the grid), then
 // js/wasm/wasm-simd against plain references written from the definitions: the full-revaluation reference builds the
 // scenarios × options rows and prices them with the backend's own black76Price (what engine's scenarioPnl did), the
-// surface reference is es.ts's evalSurface/surfacePnl written plainly.
+// surface reference is es.ts's evalSurface/surfacePnl written plainly; scenarioRows against the backend's own
+// correlatedNormals with the mirrors, links and bounds written from their definitions.
 //
 // Tolerance: none — toEqual on Float64Arrays compares bits (Object.is per element, so −0 ≠ +0 and NaN = NaN). The
 // kernels perform the references' IEEE operations in the same order with the same fdlibm exp/log/expm1 (V8's Math
 // functions are fdlibm ports, as are AssemblyScript's), so identical bits are the contract, not a tolerance.
 import { beforeAll, describe, expect, it } from "vitest";
 import { allBackends } from "./testing.js";
-import type { Kernels, PnlSurfaceTables, ScenarioRevaluationInputs } from "./types.js";
+import { SpotVolLinkKind, type Kernels, type PnlSurfaceTables, type ScenarioRevaluationInputs, type ScenarioRowsInputs } from "./types.js";
 
 let backends: { name: string; k: Kernels }[] = [];
 beforeAll(async () => {
@@ -181,7 +182,16 @@ describe("revalueScenarios", () => {
   });
 });
 
-/** es.ts evalSurface + surfacePnl written plainly (weights arrays, per-surface tables). */
+/** A 1-D cell's cubic in monomial form (the kernels' definition, written out): a0 + t·(a1 + t·(a2 + t·a3)) by Horner. */
+function cubic(v: Float64Array, ix: number, t: number): number {
+  const [v0, v1, v2, v3] = [v[ix]!, v[ix + 1]!, v[ix + 2]!, v[ix + 3]!];
+  const a1 = (2 * v3 - 9 * v2 + 18 * v1 - 11 * v0) / 6;
+  const a2 = (4 * v2 - v3 - 5 * v1 + 2 * v0) / 2;
+  const a3 = (v3 - v0 + 3 * (v1 - v2)) / 6;
+  return ((a3 * t + a2) * t + a1) * t + v0;
+}
+
+/** es.ts evalSurface + surfacePnl written plainly (weights arrays, per-surface tables; 1-D cells by `cubic`). */
 function surfaceReference(t: PnlSurfaceTables, x: Float64Array, v: Float64Array, m: number): { out: Float64Array; per: Float64Array } {
   const U = t.x0.length;
   const out = new Float64Array(m);
@@ -204,7 +214,7 @@ function surfaceReference(t: PnlSurfaceTables, x: Float64Array, v: Float64Array,
         else if (ix > t.nx[u]! - 4) ix = t.nx[u]! - 4;
         const w = lag(tx - ix);
         const nv = t.nv[u]!;
-        if (nv === 1) p += w[0]! * vals[ix]! + w[1]! * vals[ix + 1]! + w[2]! * vals[ix + 2]! + w[3]! * vals[ix + 3]!;
+        if (nv === 1) p += cubic(vals, ix, tx - ix);
         else {
           const tv = (v[s * U + u]! - t.v0[u]!) / t.dv[u]!;
           let iv = Math.floor(tv) - 1;
@@ -248,18 +258,28 @@ function randomTables(U: number, seed: number): PnlSurfaceTables {
 }
 
 describe("surfaceEval", () => {
-  it("no scenarios; nodes are reproduced exactly where the weights are exact", () => {
+  it("no scenarios; a 1-D cell is the Lagrange cubic through its nodes (monomial form, to rounding)", () => {
     const t = randomTables(3, 5);
     for (const { name, k } of backends) {
       expect(k.surfaceEval(t, new Float64Array(0), new Float64Array(0), new Float64Array(0), null), name).toEqual(new Float64Array(0));
     }
-    // a 1-D table of 4 nodes at x = 0, 1, 2, 3 (no linear part): at x = 1 the weights are (0, 1, 0, 0) exactly
+    // a 1-D table of 4 nodes at x = 0, 1, 2, 3 (no linear part). The monomial form a0 + t(a1 + t(a2 + t·a3)) rounds: at
+    // t ≤ 3 each of its ~10 operations errs by ≤ ½ulp of a partial sum ≤ Σ|a_k|3^k ≤ 110·max|v| (|a1| ≤ 40/6, |a2| ≤ 6,
+    // |a3| ≤ 8/6 times max|v|), so |error| ≤ 10·110·2^−53·max|v| ≈ 1.2e−13·max|v|; the Lagrange form's weights at the
+    // nodes are exact, so it reproduces them bit for bit.
     const one: PnlSurfaceTables = {
       x0: Float64Array.of(0), dx: Float64Array.of(1), nx: Int32Array.of(4), v0: Float64Array.of(0), dv: Float64Array.of(0), nv: Int32Array.of(1),
       offset: Int32Array.of(0), values: Float64Array.of(3, -7, 11, 2), linear: Float64Array.of(0), hasOptions: Int32Array.of(1),
     };
+    const bound = 1.2e-13 * 11;
+    const lagrange = (t: number, v: Float64Array): number =>
+      (-((t - 1) * (t - 2) * (t - 3)) / 6) * v[0]! + ((t * (t - 2) * (t - 3)) / 2) * v[1]! - ((t * (t - 1) * (t - 3)) / 2) * v[2]! + ((t * (t - 1) * (t - 2)) / 6) * v[3]!;
+    const ts = Float64Array.from({ length: 301 }, (_, i) => i / 100);
     for (const { name, k } of backends) {
-      expect(k.surfaceEval(one, Float64Array.of(0, 1, 2, 3), new Float64Array(4), new Float64Array(4), null), name).toEqual(Float64Array.of(3, -7, 11, 2));
+      const nodes = k.surfaceEval(one, Float64Array.of(0, 1, 2, 3), new Float64Array(4), new Float64Array(4), null);
+      nodes.forEach((y, i) => expect(Math.abs(y - one.values[i]!), `${name} node ${i}`).toBeLessThanOrEqual(bound));
+      const at = k.surfaceEval(one, ts, new Float64Array(ts.length), new Float64Array(ts.length), null);
+      at.forEach((y, i) => expect(Math.abs(y - lagrange(ts[i]!, one.values)), `${name} t = ${ts[i]}`).toBeLessThanOrEqual(2 * bound));
       // a cubic through the nodes extrapolates exactly: values of p(x) = x³ − 2x at 0..3 → p(5) = 115 (to rounding)
       const cubic = { ...one, values: Float64Array.of(0, -1, 4, 21) };
       expect(k.surfaceEval(cubic, Float64Array.of(5), new Float64Array(1), new Float64Array(1), null)[0], name).toBeCloseTo(115, 9);
@@ -306,6 +326,94 @@ describe("surfaceEval", () => {
       const per = new Float64Array(m * U);
       expect(k.surfaceEval(t, x, v, new Float64Array(m), per), name).toEqual(want.out);
       expect(per, name).toEqual(want.per);
+    }
+  });
+});
+
+describe("scenarioRows", () => {
+  /** The definition written plainly: correlatedNormals, then per row and asset the link, the mirror and the bounds. */
+  function reference(k: Kernels, i: ScenarioRowsInputs, seed: bigint, rows: number, mirrors: number) {
+    const n = i.n;
+    const state = new Uint32Array(8);
+    k.rngSeed(state, seed);
+    const x = k.correlatedNormals(rows, n, i.l, state, i.nu, new Float64Array(rows * n));
+    const link = (u: number, y: number) =>
+      i.kind[u] === SpotVolLinkKind.relative ? Math.max(i.floor[u]!, 1 + i.beta[u]! * y) - 1 : i.kind[u] === SpotVolLinkKind.log ? Math.expm1(i.beta[u]! * y) : 0;
+    const v = new Float64Array(rows * n);
+    const mx = new Float64Array(mirrors * n);
+    const mv = new Float64Array(mirrors * n);
+    const range = new Float64Array(4 * n).fill(Infinity, 0, 2 * n).fill(-Infinity, 2 * n);
+    const fold = (u: number, a: number, b: number) => {
+      if (a < range[u]!) range[u] = a;
+      if (b < range[n + u]!) range[n + u] = b;
+      if (range[2 * n + u]! < a) range[2 * n + u] = a;
+      if (range[3 * n + u]! < b) range[3 * n + u] = b;
+    };
+    for (let s = 0; s < rows; s++) {
+      for (let u = 0; u < n; u++) ((v[s * n + u] = link(u, x[s * n + u]!)), fold(u, x[s * n + u]!, v[s * n + u]!));
+      if (s < mirrors) for (let u = 0; u < n; u++) ((mx[s * n + u] = 0 - x[s * n + u]!), (mv[s * n + u] = link(u, mx[s * n + u]!)), fold(u, mx[s * n + u]!, mv[s * n + u]!));
+    }
+    return { x, v, mirrorX: mx, mirrorV: mv, range, state };
+  }
+
+  function inputs(n: number, nu: number, kinds: number[]): ScenarioRowsInputs {
+    const r = rand(n * 31 + nu);
+    const a = Array.from({ length: n }, () => 0.02 + 0.05 * r());
+    const cov = new Float64Array(n * n);
+    for (let p = 0; p < n; p++) for (let q = 0; q < n; q++) cov[p * n + q] = a[p]! * a[q]! * (p === q ? 1 : 0.5);
+    const l = new Float64Array(n * n);
+    backends[0]!.k.cholesky(n, cov, l);
+    return {
+      n, l, nu,
+      kind: Int32Array.from({ length: n }, (_, u) => kinds[u % kinds.length]!),
+      // β large enough that relative links hit their floor on the big moves
+      beta: Float64Array.from({ length: n }, () => -(3 + 20 * r())),
+      floor: Float64Array.from({ length: n }, () => 0.05 + 0.3 * r()),
+    };
+  }
+
+  it("= correlatedNormals + mirrors + links + bounds, bit for bit (odd/even assets, mixed links, t and Gaussian)", () => {
+    const { none, relative, log } = SpotVolLinkKind;
+    const cases: [number, number, number[], number, number][] = [
+      [7, 4, [relative, log, none], 1001, 600], // odd n: the SIMD build's scalar last asset; mirrors < rows
+      [10, 0, [relative], 2000, 2000], // every pair relative (the f64x2 link)
+      [6, 5.5, [log, relative], 999, 0], // no mirrors
+      [1, 3, [relative], 17, 17],
+    ];
+    for (const [n, nu, kinds, rows, mirrors] of cases) {
+      const i = inputs(n, nu, kinds);
+      for (const { name, k } of backends) {
+        const want = reference(k, i, 42n, rows, mirrors);
+        const state = new Uint32Array(8);
+        k.rngSeed(state, 42n);
+        const out = {
+          x: new Float64Array(rows * n), v: new Float64Array(rows * n), mirrorX: new Float64Array(mirrors * n), mirrorV: new Float64Array(mirrors * n),
+          range: new Float64Array(4 * n).fill(Infinity, 0, 2 * n).fill(-Infinity, 2 * n),
+        };
+        k.scenarioRows(i, state, rows, mirrors, out);
+        const label = `${name} n=${n} nu=${nu}`;
+        expect(out.x, label).toEqual(want.x);
+        expect(out.v, label).toEqual(want.v);
+        expect(out.mirrorX, label).toEqual(want.mirrorX);
+        expect(out.mirrorV, label).toEqual(want.mirrorV);
+        expect(out.range, label).toEqual(want.range);
+        expect(state, `${label}: the stream advanced as correlatedNormals advances it`).toEqual(want.state);
+        // the floors bind somewhere (the relative link's max is exercised), and every backend gives the js numbers
+        if (kinds.includes(relative) && rows > 100) expect(Array.from(want.v).some((y, j) => i.kind[j % n] === relative && y === i.floor[j % n]! - 1), label).toBe(true);
+        expect(out.x, label).toEqual(reference(backends[0]!.k, i, 42n, rows, mirrors).x);
+      }
+    }
+  });
+
+  it("the bounds fold into the running range (a second block only widens it)", () => {
+    const i = inputs(4, 4, [SpotVolLinkKind.relative]);
+    for (const { name, k } of backends) {
+      const state = new Uint32Array(8);
+      k.rngSeed(state, 1n);
+      const range = Float64Array.of(-9, -9, -9, -9, -9, -9, -9, -9, 9, 9, 9, 9, 9, 9, 9, 9);
+      const z = () => new Float64Array(40);
+      k.scenarioRows(i, state, 10, 10, { x: z(), v: z(), mirrorX: z(), mirrorV: z(), range });
+      expect(range, name).toEqual(Float64Array.of(-9, -9, -9, -9, -9, -9, -9, -9, 9, 9, 9, 9, 9, 9, 9, 9));
     }
   });
 });

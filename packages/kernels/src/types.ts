@@ -278,6 +278,46 @@ export interface ScenarioRevaluationInputs {
   volShift: Float64Array;
 }
 
+/** How a scenario's implied vols move with its spot move (per asset; `scenarioRows`, js/scenarios.ts `linkRange`). */
+export const SpotVolLinkKind = {
+  /** no vol move: v = 0 */
+  none: 0,
+  /** v = max(floor, 1 + β·x) − 1 */
+  relative: 1,
+  /** v = e^{β·x} − 1 */
+  log: 2,
+} as const;
+
+/** Inputs of `scenarioRows`: one stream's block of Monte Carlo scenarios over n assets. */
+export interface ScenarioRowsInputs {
+  /** assets (columns of every row) */
+  n: number;
+  /** lower Cholesky factor (n × n, row-major) of the per-horizon covariance of the spot log returns */
+  l: Float64Array;
+  /** 0: Gaussian copula; ν > 2: Student-t copula with ν degrees of freedom (rows scaled to unit-variance margins) */
+  nu: number;
+  /** per asset: the spot–vol link (SpotVolLinkKind), its β and the floor of a relative link */
+  kind: Int32Array;
+  beta: Float64Array;
+  floor: Float64Array;
+}
+
+/** Outputs of `scenarioRows` (row-major, n columns). */
+export interface ScenarioRowsOutputs {
+  /** rows × n spot log returns: correlatedNormals' numbers */
+  x: Float64Array;
+  /** rows × n relative vol shifts of those moves */
+  v: Float64Array;
+  /** mirrorRows × n antithetic moves 0 − x of the first mirrorRows rows (0 − x: a zero move stays +0) */
+  mirrorX: Float64Array;
+  mirrorV: Float64Array;
+  /**
+   * 4n running bounds, updated: [x lo (n), v lo (n), x hi (n), v hi (n)], lo = y < lo ? y : lo and hi = hi < y ? y : hi
+   * over row 0, mirror row 0, row 1, mirror row 1, … (so NaN never enters; start from +∞ / −∞)
+   */
+  range: Float64Array;
+}
+
 /**
  * Per-underlying P&L tables of the ES fast path (`surfaceEval`; layout and interpolation: js/scenarios.ts). One
  * entry per underlying in every column but `values`, which holds every table (table u at `offset[u]`, nx·nv values,
@@ -350,6 +390,13 @@ export interface Kernels {
    * `l` into `out`. Same numbers as rngNormal + rngMvtScale + correlate; the wasm backend stays in its memory.
    */
   correlatedNormals(m: number, n: number, l: Float64Array, state: RngState, nu: number, out: Float64Array): Float64Array;
+
+  /**
+   * Monte Carlo scenario rows: `rows` correlated normals (correlatedNormals(rows, n, l, state, nu)), the antithetic
+   * mirrors of the first `mirrorRows` (≤ rows), the vol shift of every move by its asset's spot–vol link, and the
+   * running bounds of both — one pass, so the wasm backend never copies the moves back in.
+   */
+  scenarioRows(inputs: ScenarioRowsInputs, state: RngState, rows: number, mirrorRows: number, out: ScenarioRowsOutputs): void;
 
   // ---- pricing -----------------------------------------------------------------------------------------------
   /** Black-76 price and Greeks; `inverse` = coin-settled (values divided by the forward). */

@@ -57,7 +57,7 @@ function scenarioPnlRows(k: Kernels, r: ResolvedBook, baseUsd: Float64Array, sc:
   return pnl;
 }
 
-/** es.ts surfacePnl/evalSurface before the kernel, verbatim (weights in small arrays). */
+/** es.ts surfacePnl/evalSurface before the kernel, verbatim (weights in small arrays), with the 1-D cells' monomial form. */
 function surfacePnlLoops(surfaces: readonly PnlSurface[], sc: Scenarios, perUnderlying?: Float64Array): Float64Array {
   const lagrange4 = (t: number, w: Float64Array) => {
     const a = t - 1;
@@ -76,7 +76,12 @@ function surfacePnlLoops(surfaces: readonly PnlSurface[], sc: Scenarios, perUnde
     lagrange4(tx - ix, w);
     const vals = s.values;
     const nv = s.nv;
-    if (nv === 1) return w[0]! * vals[ix]! + w[1]! * vals[ix + 1]! + w[2]! * vals[ix + 2]! + w[3]! * vals[ix + 3]!;
+    if (nv === 1) {
+      // since the kernel: a 1-D cell's cubic in monomial form by Horner (the same cubic; see kernels' cubicCoefficients)
+      const [v0, v1, v2, v3] = [vals[ix]!, vals[ix + 1]!, vals[ix + 2]!, vals[ix + 3]!];
+      const t = tx - ix;
+      return ((((v3 - v0 + 3 * (v1 - v2)) / 6) * t + (4 * v2 - v3 - 5 * v1 + 2 * v0) / 2) * t + (2 * v3 - 9 * v2 + 18 * v1 - 11 * v0) / 6) * t + v0;
+    }
     const tv = (v - s.v0) / s.dv;
     let iv = Math.floor(tv) - 1;
     if (iv < 0) iv = 0;

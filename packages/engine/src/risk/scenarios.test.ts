@@ -1,9 +1,14 @@
 // The spot–vol link as scenario generators apply it (applySpotVolLinks) and as the ES fast path evaluates it on its
 // curve (volShiftAt): the same function, bit for bit, so 1-D tables built on the curve sit exactly where the scenarios
-// are; and the links a set was made with travel with it (ScenarioSet.volLinks), through mixScenarioSets.
+// are; the links a set was made with travel with it (ScenarioSet.volLinks), through mixScenarioSets; and every
+// generator records the range of its moves (ScenarioSet.range, the fast path's grid bounds) as a scan of the set finds it.
 import { describe, expect, it } from "vitest";
-import { createJsKernels } from "@offset/kernels";
-import { applySpotVolLinks, mixScenarioSets, monteCarloScenarios, type ScenarioSet, type SpotVolLinks, volShiftAt } from "./scenarios.js";
+import { createJsKernels, type Kernels } from "@offset/kernels";
+import { allBackends } from "@offset/kernels/testing";
+import { logReturns } from "./returns.js";
+import {
+  applySpotVolLinks, filteredHistoricalScenarios, historicalScenarios, mixScenarioSets, monteCarloScenarios, type ScenarioSet, type SpotVolLinks, volShiftAt,
+} from "./scenarios.js";
 
 const assets = ["BTC", "ETH", "SOL"];
 const links: SpotVolLinks[] = [
@@ -37,5 +42,49 @@ describe("applySpotVolLinks / volShiftAt", () => {
     expect(a.volLinks).toBe(links[0]);
     expect(mixScenarioSets(a, b, 0.25).volLinks).toBe(links[0]);
     expect(mixScenarioSets(a, monteCarloScenarios(k, { ...o, spotVol: links[1] }), 0.25).volLinks).toBeUndefined();
+  });
+});
+
+/** The range by a plain scan of the set (strict compares from ±∞, scenario by scenario). */
+function scanRange(sc: ScenarioSet): { lo: number[]; hi: number[] } {
+  const U = sc.assets.length;
+  const lo = new Array<number>(2 * U).fill(Infinity);
+  const hi = new Array<number>(2 * U).fill(-Infinity);
+  for (let s = 0; s < sc.count; s++) {
+    for (let u = 0; u < U; u++) {
+      const [x, v] = [sc.spotLogReturn[s * U + u]!, sc.volShift[s * U + u]!];
+      if (x < lo[u]!) lo[u] = x;
+      if (v < lo[U + u]!) lo[U + u] = v;
+      if (x > hi[u]!) hi[u] = x;
+      if (v > hi[U + u]!) hi[U + u] = v;
+    }
+  }
+  return { lo, hi };
+}
+
+describe("ScenarioSet.range", () => {
+  it("MC (antithetic or not, odd counts, several streams), HS, FHS and mixtures record the range a scan finds", async () => {
+    const backends: { name: string; k: Kernels }[] = await allBackends();
+    const o = { assets, correlation: [[1, 0.5, 0.4], [0.5, 1, 0.6], [0.4, 0.6, 1]], vols: [0.03, 0.04, 0.05], scenarios: 2001, seed: 9, spotVol: links[1] };
+    const sets: [string, ScenarioSet][] = [];
+    for (const { name, k } of backends) {
+      sets.push([`${name} MC`, monteCarloScenarios(k, o)]);
+      sets.push([`${name} MC t, streams of 300, no antithetic`, monteCarloScenarios(k, { ...o, copula: { studentT: 4 }, streamSize: 300, antithetic: false })]);
+      sets.push([`${name} MC 1 scenario`, monteCarloScenarios(k, { ...o, scenarios: 1 })]);
+    }
+    const dates = Array.from({ length: 300 }, (_, i) => new Date(Date.UTC(2020, 0, 1 + i)).toISOString().slice(0, 10));
+    const prices = assets.map((_, a) => Float64Array.from({ length: 300 }, (_, i) => 100 * Math.exp(0.05 * Math.sin(i * (a + 1) * 0.7) + 0.001 * i)));
+    const r = logReturns({ dates, assets, prices });
+    sets.push(["HS", historicalScenarios(r, { spotVol: links[0] })]);
+    sets.push(["FHS", filteredHistoricalScenarios(r, { spotVol: links[1] })]);
+    sets.push(["mixture", mixScenarioSets(sets[0]![1], monteCarloScenarios(createJsKernels(), { ...o, seed: 10 }), 0.25)]);
+    for (const [label, sc] of sets) {
+      const want = scanRange(sc);
+      expect(Array.from(sc.range!.lo), label).toEqual(want.lo);
+      expect(Array.from(sc.range!.hi), label).toEqual(want.hi);
+    }
+    // the same MC set on every backend
+    const mc = sets.filter(([l]) => l.endsWith(" MC")).map(([, sc]) => sc);
+    for (const sc of mc) expect(sc.range, "range on every backend").toEqual(mc[0]!.range);
   });
 });

@@ -7,7 +7,7 @@
 // Horizon: a scenario is one return of the series it is built from, so the margin horizon is the return horizon
 // (logReturns' `horizon`, in rows of the price file: 1 row of a daily file = 1 day, 8 rows of an hourly file = 8 hours,
 // overlapping or not as stated on the ReturnSeries). MC covariances are per horizon (the caller scales them).
-import type { Kernels } from "@offset/kernels";
+import { linkRange, SpotVolLinkKind, type Kernels, type ScenarioRowsInputs } from "@offset/kernels";
 import { described, fail } from "../errors.js";
 import { repairPd } from "../linalg.js";
 import type { Scenarios } from "../portfolio.js";
@@ -37,6 +37,18 @@ export interface ScenarioSet extends Scenarios {
    * Undefined when the vol shifts are not known to be a function of the spot move.
    */
   volLinks?: SpotVolLinks | null;
+  /**
+   * Per asset the least and greatest spot log return and vol shift, set by the generators (the ES fast path's grid
+   * bounds, without another pass over the set). Like volLinks it describes the moves as generated: delete it (and
+   * volLinks) after changing the moves in place.
+   */
+  range?: ScenarioRange;
+}
+
+/** lo[u], hi[u]: the least and greatest spot log return of asset u; lo[n + u], hi[n + u] of its vol shift. */
+export interface ScenarioRange {
+  lo: Float64Array;
+  hi: Float64Array;
 }
 
 /** The vol link applied to every asset, or one per asset (missing assets: no vol move). Default: no vol move. */
@@ -48,44 +60,41 @@ function linkFor(links: SpotVolLinks | undefined, asset: string): SpotVolLink | 
   return (links as Record<string, SpotVolLink>)[asset];
 }
 
-/** Link kinds of applySpotVolLinks' per-asset table. */
-const LINK_NONE = 0;
-const LINK_RELATIVE = 1;
-const LINK_LOG = 2;
-
-/**
- * Fills volShift from spotLogReturn through each asset's link: relative max(floor, 1 + βx) − 1, log e^{βx} − 1.
- * Scenario-major (one pass over the rows: an asset-major loop strides through both m × U arrays U times).
- */
-export function applySpotVolLinks(sc: Scenarios & Pick<ScenarioSet, "volLinks">, assets: readonly string[], links: SpotVolLinks | undefined): void {
+/** Per asset, the link's kind (SpotVolLinkKind), β and floor: the kernels' table (`scenarioRows`, `linkRange`). */
+function linkTable(assets: readonly string[], links: SpotVolLinks | undefined): Pick<ScenarioRowsInputs, "kind" | "beta" | "floor"> {
   const U = assets.length;
-  const kind = new Uint8Array(U).fill(LINK_NONE);
-  const beta = new Float64Array(U);
-  const floor = new Float64Array(U);
+  const t = { kind: new Int32Array(U).fill(SpotVolLinkKind.none), beta: new Float64Array(U), floor: new Float64Array(U) };
   for (let u = 0; u < U; u++) {
     const link = linkFor(links, assets[u]!);
     if (link === undefined) continue;
     validateSpotVolLink(link, `spotVol.${assets[u]}`);
-    kind[u] = link.volChange === "log" ? LINK_LOG : LINK_RELATIVE;
-    beta[u] = link.beta;
-    floor[u] = link.floor ?? 0.05;
+    t.kind[u] = link.volChange === "log" ? SpotVolLinkKind.log : SpotVolLinkKind.relative;
+    t.beta[u] = link.beta;
+    t.floor[u] = link.floor ?? 0.05;
   }
-  linkRows(sc.spotLogReturn, sc.volShift, sc.count, U, kind, beta, floor);
-  sc.volLinks = links ?? null;
+  return t;
+}
+
+/** Bounds to fold moves into (ScenarioRowsOutputs' layout: x lo, v lo, x hi, v hi; n each). */
+function emptyRange(n: number): Float64Array {
+  return new Float64Array(4 * n).fill(Infinity, 0, 2 * n).fill(-Infinity, 2 * n);
+}
+
+function rangeOf(bounds: Float64Array, n: number): ScenarioRange {
+  return { lo: bounds.subarray(0, 2 * n), hi: bounds.subarray(2 * n, 4 * n) };
 }
 
 /**
- * applySpotVolLinks' pass over the rows (kind per asset: LINK_NONE, LINK_RELATIVE, LINK_LOG). A small function of its own so
- * V8 optimises the loop as a whole rather than by on-stack replacement inside its one-shot caller (measured on
- * 100,000 × 10: 11 ms → 2 ms).
+ * Fills volShift from spotLogReturn through each asset's link — relative max(floor, 1 + βx) − 1, log e^{βx} − 1 — and
+ * records the links and the moves' range on the set (the kernels' `linkRange`, one scenario-major pass).
  */
-function linkRows(x: Float64Array, v: Float64Array, count: number, U: number, kind: Uint8Array, beta: Float64Array, floor: Float64Array): void {
-  for (let s = 0; s < count; s++) {
-    for (let u = 0, i = s * U; u < U; u++, i++) {
-      const k = kind[u]!;
-      v[i] = k === LINK_NONE ? 0 : k === LINK_LOG ? Math.expm1(beta[u]! * x[i]!) : Math.max(floor[u]!, 1 + beta[u]! * x[i]!) - 1;
-    }
-  }
+export function applySpotVolLinks(sc: Scenarios & Pick<ScenarioSet, "volLinks" | "range">, assets: readonly string[], links: SpotVolLinks | undefined): void {
+  const U = assets.length;
+  const t = linkTable(assets, links);
+  const bounds = emptyRange(U);
+  linkRange(sc.spotLogReturn, sc.volShift, sc.count, U, t.kind, t.beta, t.floor, bounds);
+  sc.volLinks = links ?? null;
+  sc.range = rangeOf(bounds, U);
 }
 
 /** The relative vol shift applySpotVolLinks gives `asset` at spot log move x (its expression; 0 without a link). */
@@ -357,31 +366,29 @@ export function monteCarloScenarios(k: Kernels, o: MonteCarloOptions): ScenarioS
   const antithetic = o.antithetic !== false;
   const draws = antithetic ? Math.ceil(m / 2) : m;
   const sc = emptySet("mc", o.assets.slice(), m);
-  const x = sc.spotLogReturn;
+  const { spotLogReturn: x, volShift: v } = sc;
+  const inputs: ScenarioRowsInputs = { n, l, nu, ...linkTable(sc.assets, o.spotVol) };
+  const bounds = emptyRange(n);
   const stream = new Uint32Array(8);
   const state = new Uint32Array(8);
   k.rngSeed(stream, seed);
+  // base draw s (< draws) is row s; its antithetic mirror 0 − x (a zero draw stays +0) is row draws + s
   for (let first = 0; first < draws; first += streamSize) {
     const rows = Math.min(streamSize, draws - first);
+    const mirrors = antithetic ? Math.max(0, Math.min(rows, m - draws - first)) : 0;
+    const base = [first * n, (first + rows) * n] as const;
+    const mirror = [(draws + first) * n, (draws + first + mirrors) * n] as const;
     state.set(stream);
     k.rngJump(stream);
-    k.correlatedNormals(rows, n, l, state, nu, x.subarray(first * n, (first + rows) * n));
+    k.scenarioRows(inputs, state, rows, mirrors, {
+      x: x.subarray(...base), v: v.subarray(...base), mirrorX: x.subarray(...mirror), mirrorV: v.subarray(...mirror), range: bounds,
+    });
     o.onProgress?.(first + rows, draws);
   }
-  if (antithetic) {
-    negateInto(x, draws * n, m * n);
-    sc.antitheticFrom = draws;
-  }
-  applySpotVolLinks(sc, sc.assets, o.spotVol);
+  if (antithetic) sc.antitheticFrom = draws;
+  sc.volLinks = o.spotVol ?? null;
+  sc.range = rangeOf(bounds, n);
   return sc;
-}
-
-/**
- * x[from + j] = 0 − x[j] for j < to − from: the antithetic draws (0 − x, not −x: a zero draw stays +0). A small
- * function of its own so V8 optimises the loop as a whole (not by on-stack replacement in the long caller).
- */
-function negateInto(x: Float64Array, from: number, to: number): void {
-  for (let i = from, j = 0; i < to; i++, j++) x[i] = 0 - x[j]!;
 }
 
 /**
@@ -409,6 +416,11 @@ export function mixScenarioSets(base: ScenarioSet, stressed: ScenarioSet, w: num
   out.weights = weights;
   out.stressed = new Uint8Array(count).fill(1, base.count);
   if (base.volLinks !== undefined && base.volLinks === stressed.volLinks) out.volLinks = base.volLinks;
+  if (base.range && stressed.range) {
+    const lo = Float64Array.from(base.range.lo, (a, i) => (stressed.range!.lo[i]! < a ? stressed.range!.lo[i]! : a));
+    const hi = Float64Array.from(base.range.hi, (a, i) => (a < stressed.range!.hi[i]! ? stressed.range!.hi[i]! : a));
+    out.range = { lo, hi };
+  }
   if (base.labels && stressed.labels) out.labels = [...base.labels, ...stressed.labels];
   return out;
 }

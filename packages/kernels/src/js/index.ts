@@ -35,5 +35,6 @@ export function createJsKernels(): Kernels {
     gridFinish: grid.gridFinish,
     revalueScenarios: scenarios.revalueScenarios,
     surfaceEval: scenarios.surfaceEval,
+    scenarioRows: scenarios.scenarioRows,
   };
 }

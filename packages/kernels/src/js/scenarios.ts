@@ -16,11 +16,19 @@
 // surfaceEval (the fast path, packages/engine/src/margin/es.ts `surfacePnl`): per underlying u a P&L table
 // values[offset[u] + ix·nv[u] + iv] over the uniform grid x = x0[u] + ix·dx[u] (nx[u] ≥ 4 nodes), v = v0[u] + iv·dv[u]
 // (nv[u] = 1: 1-D in x, else ≥ 4 nodes), evaluated by tensor-product 4-point Lagrange interpolation on the stencil
-// around the point (clamped to the grid's edge cells, i.e. extrapolated by the edge cubic), plus linear[u]·expm1(x):
+// around the point (clamped to the grid's edge cells, i.e. extrapolated by the edge cubic), plus linear[u]·expm1(x).
+// A 1-D table's cell (nodes ix..ix+3, local t = tx − ix) is evaluated in monomial form, ((a3·t + a2)·t + a1)·t + a0 with
+// `cubicCoefficients` (the same cubic as the Lagrange form, 3 multiply–adds per point instead of the weights):
 //   p_u = (linear[u] ≠ 0 ? linear[u]·expm1(x) : 0) + (hasOptions[u] ? table_u(x, v) : nothing)
 //   out[s] = Σ_u p_u (u ascending from 0); perUnderlying[s·U + u] = p_u when given. A NaN move gives NaN.
 // see: W. H. Press et al., Numerical Recipes 3rd ed. §3.2 (Lagrange interpolation), §3.6 (tensor-product grids).
-import type { PnlSurfaceTables, ScenarioRevaluationInputs } from "../types.js";
+//
+// scenarioRows (Monte Carlo scenario rows, packages/engine/src/risk/scenarios.ts `monteCarloScenarios`): x = rows of
+// correlatedNormals, mirror rows 0 − x of the first mirrorRows, and per element (asset u) the vol shift of its link
+//   none: v = 0;   relative: v = max(floor[u], 1 + β[u]·x) − 1;   log: v = expm1(β[u]·x)   (Math.max, Math.expm1)
+// with the bounds updated per element, rows in the order row 0, mirror row 0, row 1, … (see ScenarioRowsOutputs).
+import { SpotVolLinkKind, type PnlSurfaceTables, type RngState, type ScenarioRevaluationInputs, type ScenarioRowsInputs, type ScenarioRowsOutputs } from "../types.js";
+import { correlatedNormals } from "./linalg.js";
 import { expNegHalfSq, normCdfE } from "./normal.js";
 import { black76Valid } from "./pricing.js";
 
@@ -85,10 +93,34 @@ export function revalueScenarios(i: ScenarioRevaluationInputs, out: Float64Array
   return out;
 }
 
+/**
+ * The cubic through v[at..at+3] (nodes t = 0..3) in monomial form: out[o + k] = a_k of a0 + a1·t + a2·t² + a3·t³, in
+ * these operations (surfaceEval's 1-D cells on every backend).
+ */
+export function cubicCoefficients(v: ArrayLike<number>, at: number, out: Float64Array, o: number): void {
+  const v0 = v[at]!;
+  const v1 = v[at + 1]!;
+  const v2 = v[at + 2]!;
+  const v3 = v[at + 3]!;
+  out[o] = v0;
+  out[o + 1] = (2 * v3 - 9 * v2 + 18 * v1 - 11 * v0) / 6;
+  out[o + 2] = (4 * v2 - v3 - 5 * v1 + 2 * v0) / 2;
+  out[o + 3] = (v3 - v0 + 3 * (v1 - v2)) / 6;
+}
+
+/** 1-D cells' coefficients: 4 per value slot of `values` (cell c of a table at offset o: 4·(o + c)); grown on demand. */
+let cells = new Float64Array(256);
+
 export function surfaceEval(t: PnlSurfaceTables, spotLogReturn: Float64Array, volShift: Float64Array, out: Float64Array, perUnderlying: Float64Array | null): Float64Array {
   const U = t.x0.length;
   const m = out.length;
   const vals = t.values;
+  if (cells.length < 4 * vals.length) cells = new Float64Array(4 * vals.length);
+  const k = cells;
+  for (let u = 0; u < U; u++) {
+    if (t.hasOptions[u] === 0 || t.nv[u] !== 1) continue;
+    for (let c = 0, o = t.offset[u]!; c < t.nx[u]! - 3; c++) cubicCoefficients(vals, o + c, k, 4 * (o + c));
+  }
   out.fill(0, 0, m);
   for (let u = 0; u < U; u++) {
     const x0 = t.x0[u]!;
@@ -112,19 +144,20 @@ export function surfaceEval(t: PnlSurfaceTables, spotLogReturn: Float64Array, vo
           let ix = Math.floor(tx) - 1;
           if (ix < 0) ix = 0;
           else if (ix > nx - 4) ix = nx - 4;
-          // 4-point Lagrange weights at local coordinate tt ∈ [0, 3] (es.ts lagrange4)
           const tt = tx - ix;
-          const a = tt - 1;
-          const b = tt - 2;
-          const c = tt - 3;
-          const w0 = -(a * b * c) / 6;
-          const w1 = (tt * b * c) / 2;
-          const w2 = -(tt * a * c) / 2;
-          const w3 = (tt * a * b) / 6;
-          const base = off + ix * nv;
           if (nv === 1) {
-            p += w0 * vals[base]! + w1 * vals[base + 1]! + w2 * vals[base + 2]! + w3 * vals[base + 3]!;
+            const c = 4 * (off + ix);
+            p += ((k[c + 3]! * tt + k[c + 2]!) * tt + k[c + 1]!) * tt + k[c]!;
           } else {
+            // 4-point Lagrange weights at local coordinate tt ∈ [0, 3] (es.ts lagrange4)
+            const a = tt - 1;
+            const b = tt - 2;
+            const c = tt - 3;
+            const w0 = -(a * b * c) / 6;
+            const w1 = (tt * b * c) / 2;
+            const w2 = -(tt * a * c) / 2;
+            const w3 = (tt * a * b) / 6;
+            const base = off + ix * nv;
             let iv = Math.floor(tv) - 1;
             if (iv < 0) iv = 0;
             else if (iv > nv - 4) iv = nv - 4;
@@ -154,4 +187,67 @@ export function surfaceEval(t: PnlSurfaceTables, spotLogReturn: Float64Array, vo
     }
   }
   return out;
+}
+
+const LINK_RELATIVE = SpotVolLinkKind.relative;
+const LINK_LOG = SpotVolLinkKind.log;
+
+/** The vol shift of spot move x under link kind k (scenarioRows' definition). */
+function linked(k: number, beta: number, floor: number, x: number): number {
+  return k === LINK_RELATIVE ? Math.max(floor, 1 + beta * x) - 1 : k === LINK_LOG ? Math.expm1(beta * x) : 0;
+}
+
+/**
+ * v = the links' vol shifts of the rows `x` (rows × n), with `range` (4n, ScenarioRowsOutputs' layout) updated row by
+ * row: scenarioRows for one block of given moves (historical scenarios). A small function of its own so V8 optimises
+ * the loop as a whole (not by on-stack replacement inside a long caller).
+ */
+export function linkRange(
+  x: Float64Array, v: Float64Array, rows: number, n: number, kind: Int32Array, beta: Float64Array, floor: Float64Array, range: Float64Array,
+): void {
+  for (let s = 0, i = 0; s < rows; s++) {
+    for (let u = 0; u < n; u++, i++) {
+      const xi = x[i]!;
+      const vi = linked(kind[u]!, beta[u]!, floor[u]!, xi);
+      v[i] = vi;
+      bound(range, n, u, xi, vi);
+    }
+  }
+}
+
+/** Folds one move (x, v) of asset u into the bounds. */
+function bound(range: Float64Array, n: number, u: number, x: number, v: number): void {
+  if (x < range[u]!) range[u] = x;
+  if (v < range[n + u]!) range[n + u] = v;
+  if (range[2 * n + u]! < x) range[2 * n + u] = x;
+  if (range[3 * n + u]! < v) range[3 * n + u] = v;
+}
+
+export function scenarioRows(i: ScenarioRowsInputs, state: RngState, rows: number, mirrorRows: number, out: ScenarioRowsOutputs): void {
+  const n = i.n;
+  correlatedNormals(rows, n, i.l, state, i.nu, out.x);
+  linkMirror(out, rows, Math.min(mirrorRows, rows), n, i.kind, i.beta, i.floor);
+}
+
+/** scenarioRows after the draws: mirrors, vol shifts and bounds in one pass (its own function for V8, as linkRange). */
+function linkMirror(out: ScenarioRowsOutputs, rows: number, mirrorRows: number, n: number, kind: Int32Array, beta: Float64Array, floor: Float64Array): void {
+  const { x, v, mirrorX, mirrorV, range } = out;
+  for (let s = 0, i = 0; s < rows; s++) {
+    const row = i;
+    for (let u = 0; u < n; u++, i++) {
+      const xi = x[i]!;
+      const vi = linked(kind[u]!, beta[u]!, floor[u]!, xi);
+      v[i] = vi;
+      bound(range, n, u, xi, vi);
+    }
+    if (s < mirrorRows) {
+      for (let u = 0, j = row; u < n; u++, j++) {
+        const xi = 0 - x[j]!;
+        const vi = linked(kind[u]!, beta[u]!, floor[u]!, xi);
+        mirrorX[j] = xi;
+        mirrorV[j] = vi;
+        bound(range, n, u, xi, vi);
+      }
+    }
+  }
 }

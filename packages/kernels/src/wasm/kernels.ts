@@ -1,4 +1,4 @@
-import type { Black76Inputs, GridAggregateInputs, GridAggregateOutputs, GridFinishInputs, GridFinishOutputs, GridRowsInputs, BsmInputs, GreeksOutputs, Kernels, PnlSurfaceTables, PortfolioInputs, PortfolioOutputs, RngState, ScenarioRevaluationInputs, TailResult } from "../types.js";
+import type { Black76Inputs, GridAggregateInputs, GridAggregateOutputs, GridFinishInputs, GridFinishOutputs, GridRowsInputs, BsmInputs, ScenarioRowsInputs, ScenarioRowsOutputs, GreeksOutputs, Kernels, PnlSurfaceTables, PortfolioInputs, PortfolioOutputs, RngState, ScenarioRevaluationInputs, TailResult } from "../types.js";
 import { ZIGGURAT_TABLE } from "../js/ziggurat.js";
 import { Arena } from "./arena.js";
 
@@ -69,10 +69,14 @@ export interface WasmExports {
     quantity: number, underlying: number, inverse: number, spot: number, baseUsd: number,
     x: number, dv: number, rows: number, scratch: number, mult: number, out: number, perU: number,
   ): void;
+  scenarioRows(
+    rows: number, mirrorRows: number, n: number, l: number, state: number, nu: number, scratchRow: number,
+    kind: number, beta: number, floor: number, x: number, v: number, mx: number, mv: number, range: number,
+  ): void;
   surfaceEval(
     m: number, U: number,
     x0: number, dx: number, nx: number, v0: number, dv: number, nv: number, offset: number, values: number, linear: number, hasOptions: number,
-    x: number, v: number, out: number, perU: number,
+    x: number, v: number, out: number, perU: number, coef: number,
   ): void;
 }
 
@@ -192,6 +196,24 @@ export class WasmKernels implements Kernels {
       this.exports.correlatedNormals(m, n, lp, sp, nu, scratchRow, op);
       out.set(a.f64(op, m * n));
       return out;
+    });
+  }
+
+  scenarioRows(i: ScenarioRowsInputs, state: RngState, rows: number, mirrorRows: number, out: ScenarioRowsOutputs): void {
+    this.withState(state, (a, sp) => {
+      const n = i.n;
+      const mirrors = Math.max(0, Math.min(mirrorRows, rows));
+      const lp = a.putF64(i.l.subarray(0, n * n));
+      const scratchRow = i.nu > 0 ? a.allocF64(rows) : 0;
+      const links = [a.putI32(i.kind.subarray(0, n)), a.putF64(i.beta.subarray(0, n)), a.putF64(i.floor.subarray(0, n))] as const;
+      const cols = [a.allocF64(rows * n), a.allocF64(rows * n), a.allocF64(mirrors * n), a.allocF64(mirrors * n)] as const;
+      const rp = a.putF64(out.range.subarray(0, 4 * n));
+      this.exports.scenarioRows(rows, mirrors, n, lp, sp, i.nu, scratchRow, ...links, ...cols, rp);
+      out.x.set(a.f64(cols[0], rows * n));
+      out.v.set(a.f64(cols[1], rows * n));
+      out.mirrorX.set(a.f64(cols[2], mirrors * n));
+      out.mirrorV.set(a.f64(cols[3], mirrors * n));
+      out.range.set(a.f64(rp, 4 * n));
     });
   }
 
@@ -377,7 +399,8 @@ export class WasmKernels implements Kernels {
       const vp = twoD ? a.putF64(volShift.subarray(0, m * U)) : xp;
       const op = a.allocF64(m);
       const pp = perUnderlying ? a.allocF64(m * U) : 0;
-      this.exports.surfaceEval(m, U, ...ptrs, xp, vp, op, pp);
+      const coef = a.allocF64(4 * t.values.length);
+      this.exports.surfaceEval(m, U, ...ptrs, xp, vp, op, pp, coef);
       out.set(a.f64(op, m));
       if (perUnderlying) perUnderlying.set(a.f64(pp, m * U));
       return out;

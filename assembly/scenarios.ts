@@ -544,7 +544,8 @@ const LINK_LOG: i32 = 2;
  * Monte Carlo scenario rows (the twin's scenarioRows): `rows` rows of correlatedNormals into x, then in one pass per
  * row its vol shifts into v, its mirror 0 − x into mx / mv (rows below mirrorRows) and the bounds — per asset in the
  * twin's order (row s, then mirror row s), so the bounds are the twin's bits. The SIMD build takes two assets per
- * f64x2. `scratchRow` as correlatedNormals (rows f64 when nu > 0); kind (i32), beta, floor per asset; range 4n f64.
+ * f64x2. `scratchRow` as correlatedNormals (rows f64 when nu > 0); kind (i32), beta, floor per asset; range 4n f64;
+ * v = 0 / mv = 0: those shifts are not stored (they still enter the bounds).
  */
 export function scenarioRows(
   rows: i32, mirrorRows: i32, n: i32, l: usize, state: usize, nu: f64, scratchRow: usize,
@@ -562,13 +563,13 @@ export function scenarioRows(
         const at = row + c;
         const xv = v128.load(x + at);
         const vv = linked2(kind, beta, floor, u, c, xv);
-        v128.store(v + at, vv);
+        if (v != 0) v128.store(v + at, vv);
         bound2(range, n, c, xv, vv);
         if (mirror) {
           const mxv = f64x2.sub(cst(0), xv);
           const mvv = linked2(kind, beta, floor, u, c, mxv);
           v128.store(mx + at, mxv);
-          v128.store(mv + at, mvv);
+          if (mv != 0) v128.store(mv + at, mvv);
           bound2(range, n, c, mxv, mvv);
         }
       }
@@ -580,13 +581,13 @@ export function scenarioRows(
       const f = f64At(floor, u);
       const xi = load<f64>(x + at);
       const vi = linked(k, b, f, xi);
-      store<f64>(v + at, vi);
+      if (v != 0) store<f64>(v + at, vi);
       bound(range, n, u, xi, vi);
       if (mirror) {
         const mxi = 0.0 - xi;
         const mvi = linked(k, b, f, mxi);
         store<f64>(mx + at, mxi);
-        store<f64>(mv + at, mvi);
+        if (mv != 0) store<f64>(mv + at, mvi);
         bound(range, n, u, mxi, mvi);
       }
     }

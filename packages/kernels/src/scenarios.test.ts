@@ -401,6 +401,11 @@ describe("scenarioRows", () => {
         // the floors bind somewhere (the relative link's max is exercised), and every backend gives the js numbers
         if (kinds.includes(relative) && rows > 100) expect(Array.from(want.v).some((y, j) => i.kind[j % n] === relative && y === i.floor[j % n]! - 1), label).toBe(true);
         expect(out.x, label).toEqual(reference(backends[0]!.k, i, 42n, rows, mirrors).x);
+        // without stores of the shifts (v, mirrorV null): the same moves and bounds
+        k.rngSeed(state, 42n);
+        const lean = { ...out, x: new Float64Array(rows * n), v: null, mirrorX: new Float64Array(mirrors * n), mirrorV: null, range: out.range.fill(Infinity, 0, 2 * n).fill(-Infinity, 2 * n) };
+        k.scenarioRows(i, state, rows, mirrors, lean);
+        expect([lean.x, lean.mirrorX, lean.range], `${label} without shifts`).toEqual([want.x, want.mirrorX, want.range]);
       }
     }
   });

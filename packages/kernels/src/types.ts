@@ -306,11 +306,11 @@ export interface ScenarioRowsInputs {
 export interface ScenarioRowsOutputs {
   /** rows × n spot log returns: correlatedNormals' numbers */
   x: Float64Array;
-  /** rows × n relative vol shifts of those moves */
-  v: Float64Array;
+  /** rows × n relative vol shifts of those moves; null: not stored (they still enter the bounds) */
+  v: Float64Array | null;
   /** mirrorRows × n antithetic moves 0 − x of the first mirrorRows rows (0 − x: a zero move stays +0) */
   mirrorX: Float64Array;
-  mirrorV: Float64Array;
+  mirrorV: Float64Array | null;
   /**
    * 4n running bounds, updated: [x lo (n), v lo (n), x hi (n), v hi (n)], lo = y < lo ? y : lo and hi = hi < y ? y : hi
    * over row 0, mirror row 0, row 1, mirror row 1, … (so NaN never enters; start from +∞ / −∞)
@@ -439,6 +439,7 @@ export interface Kernels {
   /**
    * The ES fast path: P&L per scenario (m = out.length) from per-underlying P&L tables by cubic Lagrange
    * interpolation plus the exact linear part; `perUnderlying` (m × U) receives each underlying's share when given.
+   * `volShift` is read by 2-D tables only (it may be empty when every table with options is 1-D).
    */
   surfaceEval(tables: PnlSurfaceTables, spotLogReturn: Float64Array, volShift: Float64Array, out: Float64Array, perUnderlying: Float64Array | null): Float64Array;
 

@@ -336,6 +336,13 @@ export function surfaceTables(surfaces: readonly PnlSurface[]): PnlSurfaceTables
   return t;
 }
 
+const NO_SHIFTS = new Float64Array(0);
+
+/** Whether evaluating the surfaces reads vol shifts: 2-D tables only (an MC set derives its shifts on first read). */
+function readsVolShift(surfaces: readonly PnlSurface[]): boolean {
+  return surfaces.some((s) => s.options > 0 && s.nv > 1);
+}
+
 /**
  * Book P&L per scenario from the surfaces (the fast path; the kernels' `surfaceEval`: the cubic Lagrange of
  * `evalSurface` plus linear·expm1(x) per underlying, summed in underlying order). With `perUnderlying` (count × U)
@@ -348,15 +355,16 @@ export function surfacePnl(
 ): Float64Array {
   const U = surfaces.length;
   const tables = surfaceTables(surfaces);
+  const twoD = readsVolShift(surfaces);
   let x = sc.spotLogReturn;
-  let v = sc.volShift;
+  let v = twoD ? sc.volShift : NO_SHIFTS;
   const m = idx ? idx.length : sc.count;
   if (idx) {
     x = new Float64Array(m * U);
-    v = new Float64Array(m * U);
+    v = twoD ? new Float64Array(m * U) : NO_SHIFTS;
     for (let a = 0; a < m; a++) {
       x.set(sc.spotLogReturn.subarray(idx[a]! * U, idx[a]! * U + U), a * U);
-      v.set(sc.volShift.subarray(idx[a]! * U, idx[a]! * U + U), a * U);
+      if (twoD) v.set(sc.volShift.subarray(idx[a]! * U, idx[a]! * U + U), a * U);
     }
   }
   return k.surfaceEval(tables, x, v, out.length === m ? out : out.subarray(0, m), perUnderlying ?? null);
@@ -704,9 +712,10 @@ function revalue(k: Kernels, r: ResolvedBook, baseUsd: Float64Array, sc: Scenari
   if (!report) return { pnl: surfacePnl(surfaces, sc, undefined, undefined, undefined, k), surfaces };
   const U = r.underlyings.length;
   const pnl = new Float64Array(sc.count);
+  const twoD = readsVolShift(surfaces);
   for (let s = 0; s < sc.count; s += FULL_CHUNK_SCENARIOS) {
     const e = Math.min(sc.count, s + FULL_CHUNK_SCENARIOS);
-    const part = { count: e - s, spotLogReturn: sc.spotLogReturn.subarray(s * U, e * U), volShift: sc.volShift.subarray(s * U, e * U) };
+    const part = { count: e - s, spotLogReturn: sc.spotLogReturn.subarray(s * U, e * U), volShift: twoD ? sc.volShift.subarray(s * U, e * U) : NO_SHIFTS };
     surfacePnl(surfaces, part, pnl.subarray(s, e), undefined, undefined, k);
     report(e, sc.count);
   }

@@ -43,6 +43,22 @@ describe("applySpotVolLinks / volShiftAt", () => {
     expect(mixScenarioSets(a, b, 0.25).volLinks).toBe(links[0]);
     expect(mixScenarioSets(a, monteCarloScenarios(k, { ...o, spotVol: links[1] }), 0.25).volLinks).toBeUndefined();
   });
+
+  it("an MC set derives its vol shifts from its spot moves on first read (applySpotVolLinks' bits), and they stay assignable", async () => {
+    for (const { name, k } of await allBackends()) {
+      for (const l of [...links, undefined]) {
+        const sc = monteCarloScenarios(k, { assets, correlation: [[1, 0.5, 0.4], [0.5, 1, 0.6], [0.4, 0.6, 1]], vols: [0.3, 0.4, 0.5], scenarios: 501, seed: 5, spotVol: l });
+        const want = { count: sc.count, spotLogReturn: sc.spotLogReturn, volShift: new Float64Array(sc.count * 3) } as ScenarioSet;
+        applySpotVolLinks(want, assets, l);
+        expect(sc.volShift, name).toEqual(want.volShift);
+        expect(sc.volShift, "kept once derived").toBe(sc.volShift);
+        const mine = new Float64Array(sc.count * 3).fill(0.1);
+        sc.volShift = mine;
+        expect(sc.volShift).toBe(mine);
+        expect({ ...sc }.volShift, "spreads like a field").toBe(mine);
+      }
+    }
+  });
 });
 
 /** The range by a plain scan of the set (strict compares from ±∞, scenario by scenario). */

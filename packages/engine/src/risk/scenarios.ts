@@ -16,7 +16,7 @@ import type { SpotVolLink } from "./spot-vol.js";
 import { validateSpotVolLink } from "./spot-vol.js";
 import { ewmaVolatility, fitGarch, type Innovations } from "./volatility.js";
 
-/** A set of joint scenarios with what a margin report needs to explain them. */
+/** A set of joint scenarios with what a margin report needs to explain them (MC sets derive volShift on first read). */
 export interface ScenarioSet extends Scenarios {
   method: "hs" | "fhs" | "mc";
   /** columns of spotLogReturn/volShift, in order */
@@ -73,6 +73,30 @@ function linkTable(assets: readonly string[], links: SpotVolLinks | undefined): 
     t.floor[u] = link.floor ?? 0.05;
   }
   return t;
+}
+
+/**
+ * The set with `volShift` derived from its spot moves through the links on first read (then kept; assignable like a
+ * plain field). MC sets are made so: their vol shifts are a function of the spot moves, and the fast path, which
+ * tabulates P&L along that curve, never reads them — 8 bytes per move neither written nor allocated.
+ */
+function withDerivedVolShift(sc: Omit<ScenarioSet, "volShift">, t: Pick<ScenarioRowsInputs, "kind" | "beta" | "floor">): ScenarioSet {
+  let v: Float64Array | undefined;
+  return Object.defineProperty(sc as ScenarioSet, "volShift", {
+    enumerable: true,
+    configurable: true,
+    get: () => {
+      if (v === undefined) {
+        const n = sc.assets.length;
+        v = new Float64Array(sc.count * n);
+        linkRange(sc.spotLogReturn, v, sc.count, n, t.kind, t.beta, t.floor, emptyRange(n));
+      }
+      return v;
+    },
+    set: (value: Float64Array) => {
+      v = value;
+    },
+  });
 }
 
 /** Bounds to fold moves into (ScenarioRowsOutputs' layout: x lo, v lo, x hi, v hi; n each). */
@@ -365,9 +389,10 @@ export function monteCarloScenarios(k: Kernels, o: MonteCarloOptions): ScenarioS
 
   const antithetic = o.antithetic !== false;
   const draws = antithetic ? Math.ceil(m / 2) : m;
-  const sc = emptySet("mc", o.assets.slice(), m);
-  const { spotLogReturn: x, volShift: v } = sc;
-  const inputs: ScenarioRowsInputs = { n, l, nu, ...linkTable(sc.assets, o.spotVol) };
+  const links = linkTable(o.assets, o.spotVol);
+  const x = new Float64Array(m * n);
+  const sc = withDerivedVolShift({ method: "mc", assets: o.assets.slice(), count: m, spotLogReturn: x }, links);
+  const inputs: ScenarioRowsInputs = { n, l, nu, ...links };
   const bounds = emptyRange(n);
   const stream = new Uint32Array(8);
   const state = new Uint32Array(8);
@@ -380,9 +405,7 @@ export function monteCarloScenarios(k: Kernels, o: MonteCarloOptions): ScenarioS
     const mirror = [(draws + first) * n, (draws + first + mirrors) * n] as const;
     state.set(stream);
     k.rngJump(stream);
-    k.scenarioRows(inputs, state, rows, mirrors, {
-      x: x.subarray(...base), v: v.subarray(...base), mirrorX: x.subarray(...mirror), mirrorV: v.subarray(...mirror), range: bounds,
-    });
+    k.scenarioRows(inputs, state, rows, mirrors, { x: x.subarray(...base), v: null, mirrorX: x.subarray(...mirror), mirrorV: null, range: bounds });
     o.onProgress?.(first + rows, draws);
   }
   if (antithetic) sc.antitheticFrom = draws;

@@ -237,7 +237,7 @@ function linkMirror(out: ScenarioRowsOutputs, rows: number, mirrorRows: number, 
     for (let u = 0; u < n; u++, i++) {
       const xi = x[i]!;
       const vi = linked(kind[u]!, beta[u]!, floor[u]!, xi);
-      v[i] = vi;
+      if (v !== null) v[i] = vi;
       bound(range, n, u, xi, vi);
     }
     if (s < mirrorRows) {
@@ -245,7 +245,7 @@ function linkMirror(out: ScenarioRowsOutputs, rows: number, mirrorRows: number, 
         const xi = 0 - x[j]!;
         const vi = linked(kind[u]!, beta[u]!, floor[u]!, xi);
         mirrorX[j] = xi;
-        mirrorV[j] = vi;
+        if (mirrorV !== null) mirrorV[j] = vi;
         bound(range, n, u, xi, vi);
       }
     }

@@ -206,13 +206,14 @@ export class WasmKernels implements Kernels {
       const lp = a.putF64(i.l.subarray(0, n * n));
       const scratchRow = i.nu > 0 ? a.allocF64(rows) : 0;
       const links = [a.putI32(i.kind.subarray(0, n)), a.putF64(i.beta.subarray(0, n)), a.putF64(i.floor.subarray(0, n))] as const;
-      const cols = [a.allocF64(rows * n), a.allocF64(rows * n), a.allocF64(mirrors * n), a.allocF64(mirrors * n)] as const;
+      // pointer 0: the kernel does not store those shifts
+      const cols = [a.allocF64(rows * n), out.v ? a.allocF64(rows * n) : 0, a.allocF64(mirrors * n), out.mirrorV ? a.allocF64(mirrors * n) : 0] as const;
       const rp = a.putF64(out.range.subarray(0, 4 * n));
       this.exports.scenarioRows(rows, mirrors, n, lp, sp, i.nu, scratchRow, ...links, ...cols, rp);
       out.x.set(a.f64(cols[0], rows * n));
-      out.v.set(a.f64(cols[1], rows * n));
+      out.v?.set(a.f64(cols[1], rows * n));
       out.mirrorX.set(a.f64(cols[2], mirrors * n));
-      out.mirrorV.set(a.f64(cols[3], mirrors * n));
+      out.mirrorV?.set(a.f64(cols[3], mirrors * n));
       out.range.set(a.f64(rp, 4 * n));
     });
   }

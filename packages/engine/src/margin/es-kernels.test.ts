@@ -79,8 +79,11 @@ function surfacePnlLoops(surfaces: readonly PnlSurface[], sc: Scenarios, perUnde
     if (nv === 1) {
       // since the kernel: a 1-D cell's cubic in monomial form by Horner (the same cubic; see kernels' cubicCoefficients)
       const [v0, v1, v2, v3] = [vals[ix]!, vals[ix + 1]!, vals[ix + 2]!, vals[ix + 3]!];
+      const a1 = (2 * v3 - 9 * v2 + 18 * v1 - 11 * v0) / 6;
+      const a2 = (4 * v2 - v3 - 5 * v1 + 2 * v0) / 2;
+      const a3 = (v3 - v0 + 3 * (v1 - v2)) / 6;
       const t = tx - ix;
-      return ((((v3 - v0 + 3 * (v1 - v2)) / 6) * t + (4 * v2 - v3 - 5 * v1 + 2 * v0) / 2) * t + (2 * v3 - 9 * v2 + 18 * v1 - 11 * v0) / 6) * t + v0;
+      return ((a3 * t + a2) * t + a1) * t + v0;
     }
     const tv = (v - s.v0) / s.dv;
     let iv = Math.floor(tv) - 1;

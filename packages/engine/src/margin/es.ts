@@ -169,9 +169,10 @@ function lagrange4(t: number, w: Float64Array): void {
 }
 
 /**
- * Per underlying u: lo[u], hi[u] the min/max spot log return, lo[U + u], hi[U + u] of the vol shift (ScenarioRange,
- * for scenarios that do not carry theirs), in one scenario-major pass (its own small function, so V8 optimises the loop as a whole rather than by on-stack
- * replacement inside a long one-shot function: measured 6 ms vs 40–60 ms on 100,000 × 10).
+ * Per underlying u: lo[u], hi[u] the min/max spot log return, lo[U + u], hi[U + u] of the vol shift — the range of
+ * scenarios that do not carry theirs (ScenarioSet.range) — in one scenario-major pass (its own small function, so V8
+ * optimises the loop as a whole rather than by on-stack replacement inside a long one-shot function: measured 6 ms vs
+ * 40–60 ms on 100,000 × 10).
  */
 function scenarioRange(sc: Scenarios, U: number): ScenarioRange {
   const lo = new Float64Array(2 * U).fill(Infinity);
@@ -270,7 +271,10 @@ export function buildSurfaces(k: Kernels, r: ResolvedBook, baseUsd: Float64Array
   return surfaces;
 }
 
-/** Options part of a surface at (x, v): tensor-product cubic Lagrange on the 4×4 stencil around it (1-D: the cell's cubic as surfaceEval evaluates it). */
+/**
+ * Options part of a surface at (x, v): tensor-product cubic Lagrange on the 4×4 stencil around it; a 1-D table's cell
+ * is the same cubic in monomial form, as the kernels' surfaceEval evaluates it.
+ */
 function evalSurface(s: PnlSurface, x: number, v: number, w: Float64Array, wv: Float64Array): number {
   const tx = (x - s.x0) / s.dx;
   let ix = Math.floor(tx) - 1;
@@ -344,7 +348,7 @@ function readsVolShift(surfaces: readonly PnlSurface[]): boolean {
 }
 
 /**
- * Book P&L per scenario from the surfaces (the fast path; the kernels' `surfaceEval`: the cubic Lagrange of
+ * Book P&L per scenario from the surfaces (the fast path; the kernels' `surfaceEval`: the cubic interpolation of
  * `evalSurface` plus linear·expm1(x) per underlying, summed in underlying order). With `perUnderlying` (count × U)
  * each underlying's share is written too; `idx` evaluates only those scenarios (rows of the output). `k` = the
  * backend (default: the TS twin; every backend gives the same bits). Error per scenario ≤ Σ_u errorEstimate_u as far
@@ -715,7 +719,8 @@ function revalue(k: Kernels, r: ResolvedBook, baseUsd: Float64Array, sc: Scenari
   const twoD = readsVolShift(surfaces);
   for (let s = 0; s < sc.count; s += FULL_CHUNK_SCENARIOS) {
     const e = Math.min(sc.count, s + FULL_CHUNK_SCENARIOS);
-    const part = { count: e - s, spotLogReturn: sc.spotLogReturn.subarray(s * U, e * U), volShift: twoD ? sc.volShift.subarray(s * U, e * U) : NO_SHIFTS };
+    const volShift = twoD ? sc.volShift.subarray(s * U, e * U) : NO_SHIFTS;
+    const part = { count: e - s, spotLogReturn: sc.spotLogReturn.subarray(s * U, e * U), volShift };
     surfacePnl(surfaces, part, pnl.subarray(s, e), undefined, undefined, k);
     report(e, sc.count);
   }

@@ -12,8 +12,10 @@
 // so they are written once per option chunk; only F' and σ' are rewritten per block.
 //
 // surfaceEval: the fast path of packages/engine/src/margin/es.ts (surfacePnl): per underlying a P&L table over a
-// uniform (x, v) grid, evaluated by tensor-product cubic Lagrange on the 4×4 (or 4×1) stencil, plus the exact
-// linear part lin_u·expm1(x).
+// uniform (x, v) grid, evaluated by tensor-product cubic Lagrange on the 4×4 stencil (a 1-D table: each cell's cubic
+// in monomial form by Horner, coefficients as the twin's cubicCoefficients), plus the exact linear part lin_u·expm1(x).
+//
+// scenarioRows: Monte Carlo scenario rows (correlatedNormals), their antithetic mirrors, spot–vol links and range.
 
 import { correlatedNormals } from "./linalg";
 import { black76Price } from "./pricing";

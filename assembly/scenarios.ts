@@ -498,7 +498,7 @@ const SE_BLOCK: i32 = 256;
 const LINK_RELATIVE: i32 = 1;
 const LINK_LOG: i32 = 2;
 
-/** The vol shift of spot move x under link kind k: the twin's `linked` (Math.max = f64.max here: no ±0 or NaN case differs). */
+/** The vol shift of spot move x under link kind k: the twin's `linkedShift` (Math.max = f64.max here: no ±0 or NaN case differs). */
 // @ts-ignore: decorator
 @inline function linked(k: i32, beta: f64, floor: f64, x: f64): f64 {
   return k == LINK_RELATIVE ? max(floor, 1.0 + beta * x) - 1.0 : k == LINK_LOG ? expm1F(beta * x) : 0.0;

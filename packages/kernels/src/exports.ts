@@ -6,5 +6,5 @@ export { WasmKernels, type WasmExports } from "./wasm/kernels.js";
 export { Arena } from "./wasm/arena.js";
 export { normCdf, normPdf } from "./js/normal.js";
 export { writeOptionRows } from "./js/grid.js";
-export { cubicCoefficients, linkRange } from "./js/scenarios.js";
+export { cubicCoefficients, linkedShift, linkRange } from "./js/scenarios.js";
 export { SpotVolLinkKind } from "./types.js";

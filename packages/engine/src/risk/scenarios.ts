@@ -7,13 +7,13 @@
 // Horizon: a scenario is one return of the series it is built from, so the margin horizon is the return horizon
 // (logReturns' `horizon`, in rows of the price file: 1 row of a daily file = 1 day, 8 rows of an hourly file = 8 hours,
 // overlapping or not as stated on the ReturnSeries). MC covariances are per horizon (the caller scales them).
-import { linkRange, SpotVolLinkKind, type Kernels, type ScenarioRowsInputs } from "@offset/kernels";
+import { linkedShift, linkRange, SpotVolLinkKind, type Kernels, type ScenarioRowsInputs } from "@offset/kernels";
 import { described, fail } from "../errors.js";
 import { repairPd } from "../linalg.js";
 import type { Scenarios } from "../portfolio.js";
 import type { ReturnSeries } from "./returns.js";
 import type { SpotVolLink } from "./spot-vol.js";
-import { validateSpotVolLink } from "./spot-vol.js";
+import { linkFloor, validateSpotVolLink } from "./spot-vol.js";
 import { ewmaVolatility, fitGarch, type Innovations } from "./volatility.js";
 
 /** A set of joint scenarios with what a margin report needs to explain them (MC sets derive volShift on first read). */
@@ -60,6 +60,11 @@ function linkFor(links: SpotVolLinks | undefined, asset: string): SpotVolLink | 
   return (links as Record<string, SpotVolLink>)[asset];
 }
 
+/** A link's kind (SpotVolLinkKind) as the kernels take it. */
+function kindOf(link: SpotVolLink): number {
+  return link.volChange === "log" ? SpotVolLinkKind.log : SpotVolLinkKind.relative;
+}
+
 /** Per asset, the link's kind (SpotVolLinkKind), β and floor: the kernels' table (`scenarioRows`, `linkRange`). */
 function linkTable(assets: readonly string[], links: SpotVolLinks | undefined): Pick<ScenarioRowsInputs, "kind" | "beta" | "floor"> {
   const U = assets.length;
@@ -68,9 +73,9 @@ function linkTable(assets: readonly string[], links: SpotVolLinks | undefined): 
     const link = linkFor(links, assets[u]!);
     if (link === undefined) continue;
     validateSpotVolLink(link, `spotVol.${assets[u]}`);
-    t.kind[u] = link.volChange === "log" ? SpotVolLinkKind.log : SpotVolLinkKind.relative;
+    t.kind[u] = kindOf(link);
     t.beta[u] = link.beta;
-    t.floor[u] = link.floor ?? 0.05;
+    t.floor[u] = linkFloor(link);
   }
   return t;
 }
@@ -121,11 +126,11 @@ export function applySpotVolLinks(sc: Scenarios & Pick<ScenarioSet, "volLinks" |
   sc.range = rangeOf(bounds, U);
 }
 
-/** The relative vol shift applySpotVolLinks gives `asset` at spot log move x (its expression; 0 without a link). */
+/** The relative vol shift applySpotVolLinks gives `asset` at spot log move x (the kernels' linkedShift; 0 without a link). */
 export function volShiftAt(links: SpotVolLinks | null | undefined, asset: string, x: number): number {
   const link = linkFor(links ?? undefined, asset);
   if (link === undefined) return 0;
-  return link.volChange === "log" ? Math.expm1(link.beta * x) : Math.max(link.floor ?? 0.05, 1 + link.beta * x) - 1;
+  return linkedShift(kindOf(link), link.beta, linkFloor(link), x);
 }
 
 /** Rows [start, end) of a return series by count (the last `window` before `end`) or dates. */
@@ -439,11 +444,8 @@ export function mixScenarioSets(base: ScenarioSet, stressed: ScenarioSet, w: num
   out.weights = weights;
   out.stressed = new Uint8Array(count).fill(1, base.count);
   if (base.volLinks !== undefined && base.volLinks === stressed.volLinks) out.volLinks = base.volLinks;
-  if (base.range && stressed.range) {
-    const lo = Float64Array.from(base.range.lo, (a, i) => (stressed.range!.lo[i]! < a ? stressed.range!.lo[i]! : a));
-    const hi = Float64Array.from(base.range.hi, (a, i) => (a < stressed.range!.hi[i]! ? stressed.range!.hi[i]! : a));
-    out.range = { lo, hi };
-  }
+  const [a, b] = [base.range, stressed.range];
+  if (a && b) out.range = { lo: a.lo.map((y, i) => (b.lo[i]! < y ? b.lo[i]! : y)), hi: a.hi.map((y, i) => (y < b.hi[i]! ? b.hi[i]! : y)) };
   if (base.labels && stressed.labels) out.labels = [...base.labels, ...stressed.labels];
   return out;
 }

@@ -169,9 +169,14 @@ export function validateSpotVolLink(link: SpotVolLink, path = "spotVolLink"): vo
   if (link.floor !== undefined && !(typeof link.floor === "number" && link.floor > 0 && link.floor <= 1)) fail(`${path}.floor`, "a multiplier in (0, 1]", link.floor);
 }
 
+/** A relative link's floor (default 0.05: vol falls by at most 95 %). */
+export function linkFloor(link: SpotVolLink): number {
+  return link.floor ?? 0.05;
+}
+
 /** The vol multiplier for a spot log move x: max(floor, 1 + βx) (relative) or exp(βx) (log). */
 export function spotVolMultiplier(link: SpotVolLink, spotLogMove: number): number {
   validateSpotVolLink(link);
   if (typeof spotLogMove !== "number" || !Number.isFinite(spotLogMove)) fail("spotVolMultiplier.spotLogMove", "a finite log return", spotLogMove);
-  return link.volChange === "log" ? Math.exp(link.beta * spotLogMove) : Math.max(link.floor ?? 0.05, 1 + link.beta * spotLogMove);
+  return link.volChange === "log" ? Math.exp(link.beta * spotLogMove) : Math.max(linkFloor(link), 1 + link.beta * spotLogMove);
 }

@@ -192,8 +192,8 @@ export function surfaceEval(t: PnlSurfaceTables, spotLogReturn: Float64Array, vo
 const LINK_RELATIVE = SpotVolLinkKind.relative;
 const LINK_LOG = SpotVolLinkKind.log;
 
-/** The vol shift of spot move x under link kind k (scenarioRows' definition). */
-function linked(k: number, beta: number, floor: number, x: number): number {
+/** The vol shift of spot move x under link kind k (SpotVolLinkKind): scenarioRows' definition, for every caller. */
+export function linkedShift(k: number, beta: number, floor: number, x: number): number {
   return k === LINK_RELATIVE ? Math.max(floor, 1 + beta * x) - 1 : k === LINK_LOG ? Math.expm1(beta * x) : 0;
 }
 
@@ -208,7 +208,7 @@ export function linkRange(
   for (let s = 0, i = 0; s < rows; s++) {
     for (let u = 0; u < n; u++, i++) {
       const xi = x[i]!;
-      const vi = linked(kind[u]!, beta[u]!, floor[u]!, xi);
+      const vi = linkedShift(kind[u]!, beta[u]!, floor[u]!, xi);
       v[i] = vi;
       bound(range, n, u, xi, vi);
     }
@@ -236,14 +236,14 @@ function linkMirror(out: ScenarioRowsOutputs, rows: number, mirrorRows: number, 
     const row = i;
     for (let u = 0; u < n; u++, i++) {
       const xi = x[i]!;
-      const vi = linked(kind[u]!, beta[u]!, floor[u]!, xi);
+      const vi = linkedShift(kind[u]!, beta[u]!, floor[u]!, xi);
       if (v !== null) v[i] = vi;
       bound(range, n, u, xi, vi);
     }
     if (s < mirrorRows) {
       for (let u = 0, j = row; u < n; u++, j++) {
         const xi = 0 - x[j]!;
-        const vi = linked(kind[u]!, beta[u]!, floor[u]!, xi);
+        const vi = linkedShift(kind[u]!, beta[u]!, floor[u]!, xi);
         mirrorX[j] = xi;
         if (mirrorV !== null) mirrorV[j] = vi;
         bound(range, n, u, xi, vi);
